@@ -1,0 +1,416 @@
+/* outlier: the cascade of tests that flags bad air-temperature readings of one station.
+ *
+ * outlier_state_t holds, in fixed memory: a copy of the config; a ring of the last
+ * spike_window accepted readings (the spike test's history; its last entry is also the step
+ * test's "previous accepted reading"); the one valid reading still waiting for its successor
+ * (with its forecast and whether it is a spike candidate, both computed when it arrived); and the
+ * current run of identical values for the stuck test.
+ *
+ * Surprising on purpose:
+ * - A valid reading's verdict is given when the next valid reading arrives or when time passes
+ *   its lookahead. Both roads go through decide(), and a reading pushed after the lookahead
+ *   first decides the waiting reading without a successor, so calling outlier_advance() or not
+ *   never changes a verdict.
+ * - The successor confirms a spike when it lies within |x - e| / 2 of the spiking reading's own
+ *   forecast e (not of e plus another median difference): simpler, and the tolerance of at
+ *   least spike_min_delta / 2 covers any trend the climate makes in five minutes.
+ * - Differences are per reading, not per second: a forecast across a gap of a few missing
+ *   readings ignores the time elapsed. The successor test keeps that from flagging weather.
+ * - Stuck and step readings are accepted (they enter the ring and become the previous reading);
+ *   only missing, range and spike readings are kept out of the history. */
+#include "outlier.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wxser.h"
+
+/* The valid reading whose verdict waits for its successor. */
+typedef struct outlier_pending {
+    bool active;
+    uint64_t id;
+    wx_time_t time;
+    double value;
+    bool candidate;  /* far enough from the forecast to be a spike if the successor returns */
+    double expected; /* the forecast e (NaN without enough history) */
+    double limit;    /* max(spike_k * sigma, spike_min_delta) (NaN without enough history) */
+} outlier_pending_t;
+
+/* The current run of one value (to 0.1 °C) for the stuck test. */
+typedef struct outlier_run {
+    bool active;
+    double tenths; /* round(value * 10): an integer held in a double, so no overflow */
+    wx_time_t start;
+    wx_time_t last;
+} outlier_run_t;
+
+struct outlier_state {
+    outlier_config_t cfg;
+    /* Ring of accepted readings, oldest at ring_head; at most cfg.spike_window of them. */
+    wx_time_t ring_time[OUTLIER_WINDOW_MAX];
+    double ring_value[OUTLIER_WINDOW_MAX];
+    int ring_head;
+    int ring_n;
+    outlier_pending_t pending;
+    outlier_run_t run;
+    double scratch[OUTLIER_WINDOW_MAX]; /* differences, then deviations, for the medians */
+};
+
+const char *outlier_reason_name(outlier_reason_t r)
+{
+    switch (r) {
+    case OUTLIER_NONE:
+        return "none";
+    case OUTLIER_MISSING:
+        return "missing";
+    case OUTLIER_RANGE:
+        return "range";
+    case OUTLIER_SPIKE:
+        return "spike";
+    case OUTLIER_STEP:
+        return "step";
+    case OUTLIER_STUCK:
+        return "stuck";
+    }
+    return "unknown";
+}
+
+void outlier_config_default(outlier_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->range_lo = -60.0;
+    c->range_hi = 60.0;
+    c->spike_window = 12;
+    c->spike_min_history = 4;
+    c->spike_k = 6.0;
+    c->spike_sigma_floor = 0.3;
+    c->spike_min_delta = 4.0;
+    c->lookahead_sec = 600;
+    c->step_max = 8.0;
+    c->step_max_gap_sec = 600;
+    c->stuck_sec = 10800;
+    c->history_gap_sec = 3600;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int config_error(char *errstr, size_t errstr_size, const char *fmt, ...)
+{
+    if (errstr && errstr_size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errstr, errstr_size, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int outlier_config_check(const outlier_config_t *c, char *errstr, size_t errstr_size)
+{
+    /* Written as !(x > 0) so that NaN fails too. */
+    if (!isfinite(c->range_lo))
+        return config_error(errstr, errstr_size, "range_lo must be a finite number");
+    if (!isfinite(c->range_hi))
+        return config_error(errstr, errstr_size, "range_hi must be a finite number");
+    if (!(c->range_lo < c->range_hi))
+        return config_error(errstr, errstr_size, "range_lo must be < range_hi, got %g and %g",
+                            c->range_lo, c->range_hi);
+    if (c->spike_window < 1 || c->spike_window > OUTLIER_WINDOW_MAX)
+        return config_error(errstr, errstr_size, "spike_window must be 1..%d, got %d",
+                            OUTLIER_WINDOW_MAX, c->spike_window);
+    if (c->spike_min_history < 3 || c->spike_min_history > c->spike_window)
+        return config_error(errstr, errstr_size,
+                            "spike_min_history must be 3..spike_window (%d), got %d",
+                            c->spike_window, c->spike_min_history);
+    if (!(c->spike_k > 0) || !isfinite(c->spike_k))
+        return config_error(errstr, errstr_size, "spike_k must be > 0, got %g", c->spike_k);
+    if (!(c->spike_sigma_floor > 0) || !isfinite(c->spike_sigma_floor))
+        return config_error(errstr, errstr_size, "spike_sigma_floor must be > 0 °C, got %g",
+                            c->spike_sigma_floor);
+    if (!(c->spike_min_delta >= 0) || !isfinite(c->spike_min_delta))
+        return config_error(errstr, errstr_size, "spike_min_delta must be >= 0 °C, got %g",
+                            c->spike_min_delta);
+    if (c->lookahead_sec < 0 || c->lookahead_sec > 3600)
+        return config_error(errstr, errstr_size, "lookahead_sec must be 0..3600, got %d",
+                            (int)c->lookahead_sec);
+    if (!(c->step_max > 0) || !isfinite(c->step_max))
+        return config_error(errstr, errstr_size, "step_max must be > 0 °C, got %g", c->step_max);
+    if (c->step_max_gap_sec < 0)
+        return config_error(errstr, errstr_size, "step_max_gap_sec must be >= 0, got %d",
+                            (int)c->step_max_gap_sec);
+    if (c->stuck_sec <= 0)
+        return config_error(errstr, errstr_size, "stuck_sec must be > 0, got %d",
+                            (int)c->stuck_sec);
+    if (c->history_gap_sec <= 0)
+        return config_error(errstr, errstr_size, "history_gap_sec must be > 0, got %d",
+                            (int)c->history_gap_sec);
+    return 0;
+}
+
+outlier_state_t *outlier_new(const outlier_config_t *c)
+{
+    if (outlier_config_check(c, NULL, 0) != 0)
+        return NULL;
+    outlier_state_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *c;
+    return s;
+}
+
+void outlier_destroy(outlier_state_t *s)
+{
+    free(s);
+}
+
+/* to - from for to >= from, exact and free of signed overflow for any two instants. */
+static uint64_t span(wx_time_t from, wx_time_t to)
+{
+    return (uint64_t)to - (uint64_t)from;
+}
+
+/* Whether `limit` seconds or more have passed from `from` to `to` (false when to < from). */
+static bool passed(wx_time_t from, wx_time_t to, int32_t limit)
+{
+    return to >= from && span(from, to) >= (uint64_t)limit;
+}
+
+/* Whether to - from <= limit, for to >= from. */
+static bool within(wx_time_t from, wx_time_t to, int32_t limit)
+{
+    return span(from, to) <= (uint64_t)limit;
+}
+
+static void verdict(outlier_verdict_t *v, uint64_t id, wx_time_t time, double value,
+                    outlier_reason_t reason, double expected, double threshold)
+{
+    v->id = id;
+    v->time = time;
+    v->value = value;
+    v->reason = reason;
+    v->expected = expected;
+    v->threshold = threshold;
+}
+
+static int ring_index(const outlier_state_t *s, int i)
+{
+    return (s->ring_head + i) % s->cfg.spike_window;
+}
+
+static void ring_reset(outlier_state_t *s, wx_time_t time, double value)
+{
+    s->ring_head = 0;
+    s->ring_n = 1;
+    s->ring_time[0] = time;
+    s->ring_value[0] = value;
+}
+
+static void ring_append(outlier_state_t *s, wx_time_t time, double value)
+{
+    int w = s->cfg.spike_window;
+    int at = (s->ring_head + s->ring_n) % w;
+    if (s->ring_n == w)
+        s->ring_head = (s->ring_head + 1) % w;
+    else
+        s->ring_n++;
+    s->ring_time[at] = time;
+    s->ring_value[at] = value;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of a[0..n-1] (n >= 1); reorders a. */
+static double median(double *a, int n)
+{
+    qsort(a, (size_t)n, sizeof *a, cmp_double);
+    return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0;
+}
+
+/* The spike test's first half, when a valid reading arrives: its forecast from the history and
+ * whether it is far enough from it to be a spike if its successor comes back. */
+static void forecast(outlier_state_t *s, outlier_pending_t *p)
+{
+    const outlier_config_t *c = &s->cfg;
+    p->candidate = false;
+    p->expected = NAN;
+    p->limit = NAN;
+    int n = s->ring_n;
+    if (n < c->spike_min_history)
+        return;
+    int last = ring_index(s, n - 1);
+    /* A history older than history_gap_sec says nothing about now (it is cleared when this
+     * reading is accepted). */
+    if (!within(s->ring_time[last], p->time, c->history_gap_sec))
+        return;
+    int nd = n - 1;
+    for (int i = 0; i < nd; i++)
+        s->scratch[i] = s->ring_value[ring_index(s, i + 1)] - s->ring_value[ring_index(s, i)];
+    double med = median(s->scratch, nd);
+    for (int i = 0; i < nd; i++)
+        s->scratch[i] = fabs(s->scratch[i] - med);
+    double mad = median(s->scratch, nd);
+    double sigma = fmax(1.4826 * mad, c->spike_sigma_floor);
+    p->expected = s->ring_value[last] + med;
+    p->limit = fmax(c->spike_k * sigma, c->spike_min_delta);
+    p->candidate = fabs(p->value - p->expected) > p->limit;
+}
+
+/* Gives the pending reading its verdict, with the successor's value or without one (NULL), and
+ * applies what it changes in the history. */
+static void decide(outlier_state_t *s, const double *successor, outlier_verdict_t *out)
+{
+    const outlier_config_t *c = &s->cfg;
+    outlier_pending_t *p = &s->pending;
+    p->active = false;
+
+    if (p->candidate && successor &&
+        fabs(*successor - p->expected) <= fabs(p->value - p->expected) / 2.0) {
+        /* A spike stays out of the history, the previous reading and the stuck run. */
+        verdict(out, p->id, p->time, p->value, OUTLIER_SPIKE, p->expected, p->limit);
+        return;
+    }
+
+    outlier_reason_t reason = OUTLIER_NONE;
+    double expected = NAN, threshold = NAN;
+    bool fresh = true; /* start the history over at this reading */
+    if (s->ring_n > 0) {
+        int last = ring_index(s, s->ring_n - 1);
+        wx_time_t prev_time = s->ring_time[last];
+        double prev_value = s->ring_value[last];
+        fresh = !within(prev_time, p->time, c->history_gap_sec);
+        if (within(prev_time, p->time, c->step_max_gap_sec) &&
+            fabs(p->value - prev_value) > c->step_max) {
+            reason = OUTLIER_STEP;
+            expected = prev_value;
+            threshold = c->step_max;
+            fresh = true; /* the new level: differences across the jump mean nothing */
+        }
+    }
+
+    double tenths = round(p->value * 10.0);
+    outlier_run_t *r = &s->run;
+    if (r->active && r->tenths == tenths && within(r->last, p->time, c->history_gap_sec)) {
+        r->last = p->time;
+    } else {
+        r->active = true;
+        r->tenths = tenths;
+        r->start = r->last = p->time;
+    }
+    if (reason == OUTLIER_NONE && passed(r->start, p->time, c->stuck_sec)) {
+        reason = OUTLIER_STUCK;
+        expected = p->value;
+        threshold = (double)c->stuck_sec;
+    }
+
+    if (fresh)
+        ring_reset(s, p->time, p->value);
+    else
+        ring_append(s, p->time, p->value);
+    verdict(out, p->id, p->time, p->value, reason, expected, threshold);
+}
+
+int outlier_push(outlier_state_t *s, uint64_t id, wx_time_t time, double value, bool missing,
+                 outlier_verdict_t out[2])
+{
+    const outlier_config_t *c = &s->cfg;
+    int n = 0;
+
+    if (missing || isnan(value) || value < c->range_lo || value > c->range_hi) {
+        /* Final at once, and not a successor: a pending reading is decided only if no valid
+         * reading can still arrive within its lookahead, exactly as outlier_advance(time). */
+        n += outlier_advance(s, time, out);
+        if (missing || isnan(value))
+            verdict(&out[n], id, time, value, OUTLIER_MISSING, NAN, NAN);
+        else
+            verdict(&out[n], id, time, value, OUTLIER_RANGE, NAN,
+                    value < c->range_lo ? c->range_lo : c->range_hi);
+        return n + 1;
+    }
+
+    if (s->pending.active) {
+        bool in_time = within(s->pending.time, time, c->lookahead_sec);
+        decide(s, in_time ? &value : NULL, &out[n++]);
+    }
+
+    outlier_pending_t *p = &s->pending;
+    p->active = true;
+    p->id = id;
+    p->time = time;
+    p->value = value;
+    forecast(s, p);
+    return n;
+}
+
+int outlier_advance(outlier_state_t *s, wx_time_t now, outlier_verdict_t out[1])
+{
+    if (!s->pending.active || !passed(s->pending.time, now, s->cfg.lookahead_sec))
+        return 0;
+    decide(s, NULL, out);
+    return 1;
+}
+
+wx_time_t outlier_pending_time(const outlier_state_t *s)
+{
+    return s->pending.active ? s->pending.time : WX_TIME_MAX;
+}
+
+void outlier_save(const outlier_state_t *s, wxbuf_t *out)
+{
+    wxser_u32(out, (uint32_t)s->ring_n);
+    for (int i = 0; i < s->ring_n; i++) {
+        int k = ring_index(s, i);
+        wxser_i64(out, s->ring_time[k]);
+        wxser_f64(out, s->ring_value[k]);
+    }
+    wxser_u8(out, s->pending.active);
+    wxser_u64(out, s->pending.id);
+    wxser_i64(out, s->pending.time);
+    wxser_f64(out, s->pending.value);
+    wxser_u8(out, s->pending.candidate);
+    wxser_f64(out, s->pending.expected);
+    wxser_f64(out, s->pending.limit);
+    wxser_u8(out, s->run.active);
+    wxser_f64(out, s->run.tenths);
+    wxser_i64(out, s->run.start);
+    wxser_i64(out, s->run.last);
+}
+
+int outlier_load(outlier_state_t *s, wxser_reader_t *in)
+{
+    uint32_t n = wxser_get_u32(in);
+    if (n > OUTLIER_WINDOW_MAX)
+        return -1;
+    /* Keep the newest entries when the configured window shrank since the snapshot. */
+    uint32_t skip = n > (uint32_t)s->cfg.spike_window ? n - (uint32_t)s->cfg.spike_window : 0;
+    s->ring_head = 0;
+    s->ring_n = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        wx_time_t t = wxser_get_i64(in);
+        double v = wxser_get_f64(in);
+        if (i < skip)
+            continue;
+        s->ring_time[s->ring_n] = t;
+        s->ring_value[s->ring_n] = v;
+        s->ring_n++;
+    }
+    s->pending.active = wxser_get_u8(in) != 0;
+    s->pending.id = wxser_get_u64(in);
+    s->pending.time = wxser_get_i64(in);
+    s->pending.value = wxser_get_f64(in);
+    s->pending.candidate = wxser_get_u8(in) != 0;
+    s->pending.expected = wxser_get_f64(in);
+    s->pending.limit = wxser_get_f64(in);
+    s->run.active = wxser_get_u8(in) != 0;
+    s->run.tenths = wxser_get_f64(in);
+    s->run.start = wxser_get_i64(in);
+    s->run.last = wxser_get_i64(in);
+    return in->bad ? -1 : 0;
+}
