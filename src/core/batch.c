@@ -1,0 +1,262 @@
+/* batch: the reference computation over all readings at once (see batch.h).
+ * Main type: batch_t — readings bucketed per station, each bucket sorted only when needed. */
+#include "batch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct batch_reading {
+    wx_time_t utc;
+    uint64_t seq;
+    double temp;
+    int32_t offset_min;
+    bool missing;
+} batch_reading_t;
+
+typedef struct batch_station {
+    int32_t wban;
+    batch_reading_t *r;
+    size_t n, cap;
+    bool sorted; /* still in (utc, tie-break) order as added */
+} batch_station_t;
+
+struct batch {
+    wx_config_t cfg;
+    batch_station_t *stations;
+    size_t n_stations, cap_stations;
+    int32_t *slots; /* open addressing: index + 1 into stations, 0 = empty */
+    size_t n_slots;
+};
+
+batch_t *batch_new(const wx_config_t *cfg)
+{
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cfg = *cfg;
+    return b;
+}
+
+void batch_destroy(batch_t *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n_stations; i++)
+        free(b->stations[i].r);
+    free(b->stations);
+    free(b->slots);
+    free(b);
+}
+
+static size_t slot_of(int32_t wban, size_t n_slots)
+{
+    return ((uint32_t)wban * 2654435761u) & (n_slots - 1);
+}
+
+static int rehash(batch_t *b)
+{
+    size_t n = b->n_slots ? b->n_slots * 2 : 64;
+    int32_t *s = calloc(n, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < b->n_stations; i++) {
+        size_t k = slot_of(b->stations[i].wban, n);
+        while (s[k])
+            k = (k + 1) & (n - 1);
+        s[k] = (int32_t)i + 1;
+    }
+    free(b->slots);
+    b->slots = s;
+    b->n_slots = n;
+    return 0;
+}
+
+static batch_station_t *station_of(batch_t *b, int32_t wban)
+{
+    if (b->n_slots) {
+        size_t k = slot_of(wban, b->n_slots);
+        while (b->slots[k]) {
+            batch_station_t *st = &b->stations[b->slots[k] - 1];
+            if (st->wban == wban)
+                return st;
+            k = (k + 1) & (b->n_slots - 1);
+        }
+    }
+    if ((b->n_stations + 1) * 2 > b->n_slots && rehash(b) != 0)
+        return NULL;
+    if (b->n_stations == b->cap_stations) {
+        size_t c = b->cap_stations ? b->cap_stations * 2 : 8;
+        batch_station_t *s = realloc(b->stations, c * sizeof *s);
+        if (!s)
+            return NULL;
+        b->stations = s;
+        b->cap_stations = c;
+    }
+    batch_station_t *st = &b->stations[b->n_stations];
+    memset(st, 0, sizeof *st);
+    st->wban = wban;
+    st->sorted = true;
+    b->n_stations++;
+    size_t k = slot_of(wban, b->n_slots);
+    while (b->slots[k])
+        k = (k + 1) & (b->n_slots - 1);
+    b->slots[k] = (int32_t)b->n_stations;
+    return st;
+}
+
+/* Time, then the duplicate tie-break of batch.h: a value before a missing one, the lower
+ * temperature, the earlier input. */
+static int cmp_reading(const void *pa, const void *pb)
+{
+    const batch_reading_t *a = pa, *b = pb;
+    if (a->utc != b->utc)
+        return a->utc < b->utc ? -1 : 1;
+    if (a->missing != b->missing)
+        return a->missing ? 1 : -1;
+    if (!a->missing && a->temp != b->temp)
+        return a->temp < b->temp ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int batch_add(batch_t *b, const uscrn_reading_t *r, uint64_t seq, char *errstr,
+              size_t errstr_size)
+{
+    int32_t offset;
+    if (station_state_offset_for(r, &offset, errstr, errstr_size) != 0)
+        return -1;
+    batch_station_t *st = station_of(b, r->wbanno);
+    if (!st) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    if (st->n == st->cap) {
+        size_t c = st->cap ? st->cap * 2 : 1024;
+        batch_reading_t *p = realloc(st->r, c * sizeof *p);
+        if (!p) {
+            snprintf(errstr, errstr_size, "out of memory");
+            return -1;
+        }
+        st->r = p;
+        st->cap = c;
+    }
+    batch_reading_t *x = &st->r[st->n];
+    x->utc = r->utc;
+    x->seq = seq;
+    x->missing = uscrn_is_missing(r, USCRN_AIR_TEMPERATURE) || isnan(r->air_temperature);
+    x->temp = r->air_temperature;
+    x->offset_min = offset;
+    if (st->n > 0 && st->sorted && cmp_reading(&st->r[st->n - 1], x) >= 0)
+        st->sorted = false;
+    st->n++;
+    return 0;
+}
+
+typedef struct run_ctx {
+    const wx_sink_t *sink;
+    hottest_t *hottest;
+    bool failed;
+} run_ctx_t;
+
+static void on_hourly(void *ctx, const hourly_result_t *r)
+{
+    run_ctx_t *c = ctx;
+    hottest_entry_t e = hottest_entry_from_hourly(r);
+    if (hottest_add(c->hottest, r->key.start, &e) != 0)
+        c->failed = true;
+    if (c->sink->hourly)
+        c->sink->hourly(c->sink->ctx, r);
+}
+
+static void on_outlier(void *ctx, const outlier_event_t *o)
+{
+    run_ctx_t *c = ctx;
+    if (c->sink->outlier)
+        c->sink->outlier(c->sink->ctx, o);
+}
+
+static void on_hottest(void *ctx, const hottest_result_t *r)
+{
+    const wx_sink_t *sink = ctx;
+    if (sink->hottest)
+        sink->hottest(sink->ctx, r);
+}
+
+static void dead(const wx_sink_t *sink, const char *reason, const char *detail, int32_t wban,
+                 const batch_reading_t *x)
+{
+    if (!sink->dead)
+        return;
+    dead_letter_t d;
+    dead_letter_init(&d, reason, detail, NULL);
+    d.wban = wban;
+    d.utc = x->utc;
+    d.seq = x->seq;
+    sink->dead(sink->ctx, &d);
+}
+
+static int cmp_station(const void *pa, const void *pb)
+{
+    const batch_station_t *a = pa, *b = pb;
+    return (a->wban > b->wban) - (a->wban < b->wban);
+}
+
+static long run_station(batch_t *b, batch_station_t *st, run_ctx_t *ctx)
+{
+    station_sink_t ss = {ctx, on_hourly, on_outlier};
+    const wx_sink_t *sink = ctx->sink;
+    if (!st->sorted)
+        qsort(st->r, st->n, sizeof *st->r, cmp_reading);
+    /* The offset of an uncatalogued station is the one its earliest reading states. */
+    station_state_t *state = station_state_new(st->wban, st->r[0].offset_min, &b->cfg);
+    if (!state)
+        return -1;
+    long used = 0;
+    char detail[160], iso[32];
+    for (size_t i = 0; i < st->n; i++) {
+        const batch_reading_t *x = &st->r[i];
+        if (i > 0 && x->utc == st->r[i - 1].utc) {
+            snprintf(detail, sizeof detail,
+                     "another reading of station %05d at %s is already used", (int)st->wban,
+                     wx_time_iso(x->utc, iso, sizeof iso));
+            dead(sink, "duplicate", detail, st->wban, x);
+            continue;
+        }
+        if (x->offset_min != station_state_offset(state)) {
+            snprintf(detail, sizeof detail,
+                     "LST offset %+d min differs from the %+d min of this station's first reading",
+                     (int)x->offset_min, (int)station_state_offset(state));
+            dead(sink, "station", detail, st->wban, x);
+            continue;
+        }
+        station_state_push(state, x->seq, x->utc, x->temp, x->missing, &ss);
+        used++;
+    }
+    station_state_advance(state, WX_TIME_MAX, &ss);
+    station_state_destroy(state);
+    return used;
+}
+
+long batch_run(batch_t *b, const wx_sink_t *sink)
+{
+    run_ctx_t ctx = {sink, hottest_new(), false};
+    if (!ctx.hottest)
+        return -1;
+    qsort(b->stations, b->n_stations, sizeof *b->stations, cmp_station);
+    free(b->slots); /* the order changed; the map is not needed any more */
+    b->slots = NULL;
+    b->n_slots = 0;
+    long used = 0;
+    for (size_t i = 0; i < b->n_stations && !ctx.failed; i++) {
+        long n = run_station(b, &b->stations[i], &ctx);
+        if (n < 0)
+            ctx.failed = true;
+        else
+            used += n;
+    }
+    if (!ctx.failed)
+        hottest_close(ctx.hottest, WX_TIME_MAX, on_hottest, (void *)sink);
+    hottest_destroy(ctx.hottest);
+    return ctx.failed ? -1 : used;
+}

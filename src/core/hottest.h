@@ -1,0 +1,73 @@
+/* hottest: the hottest station of each UTC hour, across stations.
+ *
+ * Collects the stations' hourly summaries per UTC hour and, when told an hour is complete,
+ * decides it: among the stations whose hour is complete (not partial, with a mean), the highest
+ * hourly mean and the highest single 5-minute reading (the hour's max). Ties go to the lowest
+ * WBAN number, so the answer never depends on arrival order. Every station that reported in the
+ * hour (partial or not) is listed. An hour where no station is complete is still emitted, with
+ * no winner, so the gap is visible rather than silent.
+ *
+ * Memory: one small record per (open hour, station); hours are freed when emitted. */
+#ifndef WX_HOTTEST_H
+#define WX_HOTTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "window.h"
+#include "wx_time.h"
+#include "wxbuf.h"
+#include "wxser.h"
+
+/* What the hour step needs of a station's hour (also what travels on the internal topic). */
+typedef struct hottest_entry {
+    int32_t wban;
+    int32_t lst_offset_min;
+    bool complete;   /* not partial and has a mean */
+    double mean;
+    double max;      /* highest valid reading in the hour */
+} hottest_entry_t;
+
+typedef struct hottest_result {
+    wx_time_t hour_start; /* UTC */
+    wx_time_t hour_end;
+    bool has_winner;
+    hottest_entry_t by_mean;  /* highest hourly mean (when has_winner) */
+    hottest_entry_t by_max;   /* highest single reading (when has_winner) */
+    size_t n_reported;
+    const int32_t *reported;  /* WBANs of every station with readings, ascending */
+    size_t n_complete;
+} hottest_result_t;
+
+typedef void (*hottest_emit_fn)(void *ctx, const hottest_result_t *r);
+
+typedef struct hottest hottest_t;
+
+hottest_t *hottest_new(void);
+void hottest_destroy(hottest_t *h);
+
+/* Records one station's hour. A second entry for the same (hour, station) replaces the first
+ * (an upstream replay after a restart sends the same summary again). Returns 0, or -1 when
+ * memory runs out. */
+int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e);
+
+/* Decides and emits, in hour order, every collected hour whose end is <= `upto`, then forgets
+ * them. hottest_close(h, WX_TIME_MAX, ...) flushes everything. Returns how many were emitted. */
+size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *ctx);
+
+/* The earliest hour still open, or WX_TIME_MAX. */
+wx_time_t hottest_oldest_open(const hottest_t *h);
+
+hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r);
+
+/* Snapshot of the open hours for recovery (wxser.h). hottest_load fills an empty hottest_t;
+ * returns 0, or -1 when the bytes are not a snapshot or memory runs out. */
+void hottest_save(const hottest_t *h, wxbuf_t *out);
+int hottest_load(hottest_t *h, wxser_reader_t *in);
+
+/* One entry on the wire of the internal topic (and in snapshots). */
+void hottest_entry_save(const hottest_entry_t *e, wxbuf_t *out);
+void hottest_entry_load(hottest_entry_t *e, wxser_reader_t *in);
+
+#endif

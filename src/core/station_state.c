@@ -1,0 +1,241 @@
+/* station_state: one station's outlier cascade and open hours, fed in event-time order.
+ * Main type: station_state_t. The only subtle part is when an hour may close: see
+ * station_state.h. */
+#include "station_state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "station.h"
+
+struct station_state {
+    int32_t wban;
+    int32_t offset_min;
+    wx_config_t cfg;
+    outlier_state_t *outliers;
+    window_acc_t open[STATION_STATE_MAX_OPEN]; /* ascending by start */
+    int n_open;
+    wx_time_t clock;
+};
+
+void wx_config_default(wx_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->hour_assign = HOUR_ASSIGN_INTERVAL_END;
+    c->min_valid = 10;
+    c->grace_sec = 900;
+    outlier_config_default(&c->outlier);
+}
+
+int wx_config_check(const wx_config_t *c, char *errstr, size_t errstr_size)
+{
+    if (c->min_valid < 0 || c->min_valid > WINDOW_EXPECTED) {
+        snprintf(errstr, errstr_size, "min-valid must be 0..%d, got %d", WINDOW_EXPECTED,
+                 c->min_valid);
+        return -1;
+    }
+    if (c->grace_sec < 0 || c->grace_sec > 7 * 86400) {
+        snprintf(errstr, errstr_size, "grace must be 0..604800 seconds, got %d",
+                 (int)c->grace_sec);
+        return -1;
+    }
+    return outlier_config_check(&c->outlier, errstr, errstr_size);
+}
+
+int station_state_offset_for(const uscrn_reading_t *r, int32_t *offset_min, char *errstr,
+                             size_t errstr_size)
+{
+    const station_info_t *known = station_lookup(r->wbanno);
+    if (known && known->lst_offset_min != r->lst_offset_min) {
+        snprintf(errstr, errstr_size,
+                 "LST_DATE/LST_TIME are %+d min from UTC, but station %05d (%s) is at %+d min",
+                 (int)r->lst_offset_min, (int)r->wbanno, known->name, (int)known->lst_offset_min);
+        return -1;
+    }
+    if (r->lst_offset_min % 60 != 0) {
+        snprintf(errstr, errstr_size, "LST offset %+d min is not a whole number of hours",
+                 (int)r->lst_offset_min);
+        return -1;
+    }
+    *offset_min = r->lst_offset_min;
+    return 0;
+}
+
+station_state_t *station_state_new(int32_t wban, int32_t lst_offset_min, const wx_config_t *cfg)
+{
+    station_state_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->wban = wban;
+    s->offset_min = lst_offset_min;
+    s->cfg = *cfg;
+    s->clock = WX_TIME_MIN;
+    s->outliers = outlier_new(&cfg->outlier);
+    if (!s->outliers) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void station_state_destroy(station_state_t *s)
+{
+    if (!s)
+        return;
+    outlier_destroy(s->outliers);
+    free(s);
+}
+
+int32_t station_state_offset(const station_state_t *s)
+{
+    return s->offset_min;
+}
+
+int32_t station_state_wban(const station_state_t *s)
+{
+    return s->wban;
+}
+
+wx_time_t station_state_clock(const station_state_t *s)
+{
+    return s->clock;
+}
+
+static void emit_oldest(station_state_t *s, const station_sink_t *sink)
+{
+    hourly_result_t r;
+    window_acc_result(&s->open[0], s->wban, s->offset_min, s->cfg.min_valid, &r);
+    memmove(&s->open[0], &s->open[1], (size_t)(s->n_open - 1) * sizeof s->open[0]);
+    s->n_open--;
+    if (sink && sink->hourly)
+        sink->hourly(sink->ctx, &r);
+}
+
+static window_acc_t *open_window(station_state_t *s, const window_key_t *key,
+                                 const station_sink_t *sink)
+{
+    int i = 0;
+    while (i < s->n_open && s->open[i].key.start < key->start)
+        i++;
+    if (i < s->n_open && s->open[i].key.start == key->start)
+        return &s->open[i];
+    if (s->n_open == STATION_STATE_MAX_OPEN) {
+        /* Cannot happen while lookahead <= 1 h (config check); closing early keeps the bound. */
+        emit_oldest(s, sink);
+        i--;
+        if (i < 0)
+            i = 0;
+    }
+    memmove(&s->open[i + 1], &s->open[i], (size_t)(s->n_open - i) * sizeof s->open[0]);
+    window_acc_init(&s->open[i], key);
+    s->n_open++;
+    return &s->open[i];
+}
+
+static void take_verdict(station_state_t *s, const outlier_verdict_t *v, const station_sink_t *sink)
+{
+    window_key_t key;
+    /* The offset was checked when the state was made, so assignment cannot fail here. */
+    if (window_assign(s->cfg.hour_assign, v->time, s->offset_min, &key) == 0) {
+        window_acc_t *a = open_window(s, &key, sink);
+        window_acc_add(a, v->value, v->reason == OUTLIER_NONE);
+    }
+    if (v->reason != OUTLIER_NONE && sink && sink->outlier) {
+        outlier_event_t ev = {s->wban, s->offset_min, *v};
+        sink->outlier(sink->ctx, &ev);
+    }
+}
+
+/* An hour closes once no reading of it can still arrive (clock past its end) and none of its
+ * readings waits for an outlier verdict. */
+static void close_ready(station_state_t *s, const station_sink_t *sink)
+{
+    wx_time_t pending = outlier_pending_time(s->outliers);
+    while (s->n_open > 0 && s->clock >= s->open[0].key.end && pending > s->open[0].key.end)
+        emit_oldest(s, sink);
+}
+
+int station_state_push(station_state_t *s, uint64_t id, wx_time_t utc, double temp, bool missing,
+                       const station_sink_t *sink)
+{
+    if (utc <= s->clock)
+        return -1;
+    outlier_verdict_t v[2];
+    /* A reading past the pending one's lookahead means that one has no successor: decide it
+     * first, exactly as outlier_advance would have. */
+    if (outlier_advance(s->outliers, utc - 1, v) == 1)
+        take_verdict(s, &v[0], sink);
+    s->clock = utc;
+    int n = outlier_push(s->outliers, id, utc, temp, missing, v);
+    for (int i = 0; i < n; i++)
+        take_verdict(s, &v[i], sink);
+    close_ready(s, sink);
+    return 0;
+}
+
+void station_state_advance(station_state_t *s, wx_time_t now, const station_sink_t *sink)
+{
+    if (now > s->clock)
+        s->clock = now;
+    outlier_verdict_t v[1];
+    if (outlier_advance(s->outliers, s->clock, v) == 1)
+        take_verdict(s, &v[0], sink);
+    close_ready(s, sink);
+}
+
+void station_state_save(const station_state_t *s, wxbuf_t *out)
+{
+    wxser_i32(out, s->wban);
+    wxser_i32(out, s->offset_min);
+    wxser_i64(out, s->clock);
+    wxser_u32(out, (uint32_t)s->n_open);
+    for (int i = 0; i < s->n_open; i++) {
+        const window_acc_t *a = &s->open[i];
+        wxser_i64(out, a->key.start);
+        wxser_i32(out, a->key.lst_date);
+        wxser_i32(out, a->key.lst_hour);
+        wxser_i64(out, a->sum_milli);
+        wxser_i32(out, a->count);
+        wxser_i32(out, a->readings);
+        wxser_f64(out, a->min);
+        wxser_f64(out, a->max);
+    }
+    outlier_save(s->outliers, out);
+}
+
+station_state_t *station_state_load(wxser_reader_t *in, const wx_config_t *cfg)
+{
+    int32_t wban = wxser_get_i32(in);
+    int32_t offset = wxser_get_i32(in);
+    if (in->bad || offset % 60 != 0)
+        return NULL;
+    station_state_t *s = station_state_new(wban, offset, cfg);
+    if (!s)
+        return NULL;
+    s->clock = wxser_get_i64(in);
+    uint32_t n = wxser_get_u32(in);
+    if (n > STATION_STATE_MAX_OPEN)
+        goto bad;
+    for (uint32_t i = 0; i < n; i++) {
+        window_key_t key;
+        key.start = wxser_get_i64(in);
+        key.end = key.start + WX_HOUR;
+        key.lst_date = wxser_get_i32(in);
+        key.lst_hour = wxser_get_i32(in);
+        window_acc_t *a = &s->open[i];
+        window_acc_init(a, &key);
+        a->sum_milli = wxser_get_i64(in);
+        a->count = wxser_get_i32(in);
+        a->readings = wxser_get_i32(in);
+        a->min = wxser_get_f64(in);
+        a->max = wxser_get_f64(in);
+    }
+    s->n_open = (int)n;
+    if (outlier_load(s->outliers, in) != 0 || in->bad)
+        goto bad;
+    return s;
+bad:
+    station_state_destroy(s);
+    return NULL;
+}

@@ -1,0 +1,82 @@
+/* station_state: everything wxstream keeps for one station, fed in event-time order.
+ *
+ * Readings go through the outlier cascade (outlier.h) and into hourly accumulators
+ * (window.h); an hour is emitted once, when no reading that could still fall in it can arrive:
+ * the station's clock (the latest reading pushed, or the time given to station_state_advance)
+ * has reached the hour's end and no reading of the hour is waiting for its outlier verdict.
+ * Since results depend only on the sequence of readings, the batch command and the streaming
+ * processor give the same answer as long as each feeds readings in time order.
+ *
+ * Memory per station is fixed: the outlier ring and at most STATION_STATE_MAX_OPEN open hours. */
+#ifndef WX_STATION_STATE_H
+#define WX_STATION_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outlier.h"
+#include "uscrn.h"
+#include "window.h"
+#include "wx_time.h"
+#include "wxbuf.h"
+#include "wxser.h"
+
+#define STATION_STATE_MAX_OPEN 4
+
+/* The analytics settings shared by batch and process. */
+typedef struct wx_config {
+    hour_assign_t hour_assign; /* HOUR_ASSIGN_INTERVAL_END */
+    int min_valid;             /* 10 of 12 */
+    int32_t grace_sec;         /* streaming only: 900 */
+    outlier_config_t outlier;
+} wx_config_t;
+
+void wx_config_default(wx_config_t *c);
+int wx_config_check(const wx_config_t *c, char *errstr, size_t errstr_size);
+
+/* A flagged reading, with who and when. */
+typedef struct outlier_event {
+    int32_t wban;
+    int32_t lst_offset_min;
+    outlier_verdict_t v;   /* v.reason != OUTLIER_NONE */
+} outlier_event_t;
+
+typedef struct station_sink {
+    void *ctx;
+    void (*hourly)(void *ctx, const hourly_result_t *r);
+    void (*outlier)(void *ctx, const outlier_event_t *o);
+} station_sink_t;
+
+typedef struct station_state station_state_t;
+
+/* The LST offset to use for a reading's station: the catalogue's when the station is known (the
+ * record's own UTC/LST stamps must agree with it), else the record's. Returns 0, or -1 with a
+ * reason when they disagree or the offset is not a whole number of hours. */
+int station_state_offset_for(const uscrn_reading_t *r, int32_t *offset_min, char *errstr,
+                             size_t errstr_size);
+
+station_state_t *station_state_new(int32_t wban, int32_t lst_offset_min, const wx_config_t *cfg);
+void station_state_destroy(station_state_t *s);
+
+int32_t station_state_offset(const station_state_t *s);
+int32_t station_state_wban(const station_state_t *s);
+
+/* Feeds one reading. Its time must be greater than every time pushed or advanced to before:
+ * returns -1 (and changes nothing) otherwise, 0 on success. Results go to the sink. */
+int station_state_push(station_state_t *s, uint64_t id, wx_time_t utc, double temp, bool missing,
+                       const station_sink_t *sink);
+
+/* Declares that no reading at or before `now` is still to come, and emits what that closes.
+ * station_state_advance(s, WX_TIME_MAX, sink) flushes at the end of input. */
+void station_state_advance(station_state_t *s, wx_time_t now, const station_sink_t *sink);
+
+/* The latest time pushed or advanced to (WX_TIME_MIN at first). */
+wx_time_t station_state_clock(const station_state_t *s);
+
+/* Snapshot for recovery (wxser.h): everything but the config. station_state_load makes a new
+ * state with the current config from a snapshot; NULL when the bytes are not one. */
+void station_state_save(const station_state_t *s, wxbuf_t *out);
+station_state_t *station_state_load(wxser_reader_t *in, const wx_config_t *cfg);
+
+#endif
