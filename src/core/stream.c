@@ -1,0 +1,377 @@
+/* stream: event time, lateness and reordering for one input partition (see stream.h).
+ * Main type: stream_part_t — a small open-addressing map from WBAN to a station's reorder
+ * buffer and station_state. */
+#include "stream.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "wxser.h"
+
+#define SNAPSHOT_VERSION 1
+
+typedef struct buffered {
+    wx_time_t utc;
+    uint64_t id;
+    double temp;
+    bool missing;
+} buffered_t;
+
+typedef struct part_station {
+    int32_t wban;
+    station_state_t *state;
+    buffered_t *buf; /* ascending utc */
+    size_t n, cap;
+} part_station_t;
+
+struct stream_part {
+    wx_config_t cfg;
+    wx_time_t watermark;
+    wx_time_t swept;     /* every station advanced to here */
+    bool flushed;
+    uint64_t forced;
+    part_station_t *st;
+    size_t n_st, cap_st;
+    int32_t *slots; /* index + 1 into st */
+    size_t n_slots;
+};
+
+stream_part_t *stream_part_new(const wx_config_t *cfg)
+{
+    stream_part_t *sp = calloc(1, sizeof *sp);
+    if (!sp)
+        return NULL;
+    sp->cfg = *cfg;
+    sp->watermark = WX_TIME_MIN;
+    sp->swept = WX_TIME_MIN;
+    return sp;
+}
+
+void stream_part_destroy(stream_part_t *sp)
+{
+    if (!sp)
+        return;
+    for (size_t i = 0; i < sp->n_st; i++) {
+        station_state_destroy(sp->st[i].state);
+        free(sp->st[i].buf);
+    }
+    free(sp->st);
+    free(sp->slots);
+    free(sp);
+}
+
+wx_time_t stream_part_watermark(const stream_part_t *sp) { return sp->watermark; }
+bool stream_part_flushed(const stream_part_t *sp) { return sp->flushed; }
+uint64_t stream_part_forced(const stream_part_t *sp) { return sp->forced; }
+
+wx_time_t stream_part_progress(const stream_part_t *sp)
+{
+    if (sp->flushed)
+        return WX_TIME_MAX;
+    if (sp->swept == WX_TIME_MIN)
+        return WX_TIME_MIN;
+    /* An hour ending at E is out once its stations reached E + lookahead (station_state.h). */
+    return sp->swept - sp->cfg.outlier.lookahead_sec;
+}
+
+/* W - grace without overflow: how far stations may be advanced. */
+static wx_time_t release_point(const stream_part_t *sp)
+{
+    if (sp->watermark == WX_TIME_MIN)
+        return WX_TIME_MIN;
+    return sp->watermark - sp->cfg.grace_sec;
+}
+
+static size_t slot_of(int32_t wban, size_t n)
+{
+    return ((uint32_t)wban * 2654435761u) & (n - 1);
+}
+
+static int rehash(stream_part_t *sp)
+{
+    size_t n = sp->n_slots ? sp->n_slots * 2 : 16;
+    int32_t *s = calloc(n, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < sp->n_st; i++) {
+        size_t k = slot_of(sp->st[i].wban, n);
+        while (s[k])
+            k = (k + 1) & (n - 1);
+        s[k] = (int32_t)i + 1;
+    }
+    free(sp->slots);
+    sp->slots = s;
+    sp->n_slots = n;
+    return 0;
+}
+
+static part_station_t *find_station(stream_part_t *sp, int32_t wban)
+{
+    if (!sp->n_slots)
+        return NULL;
+    size_t k = slot_of(wban, sp->n_slots);
+    while (sp->slots[k]) {
+        part_station_t *st = &sp->st[sp->slots[k] - 1];
+        if (st->wban == wban)
+            return st;
+        k = (k + 1) & (sp->n_slots - 1);
+    }
+    return NULL;
+}
+
+/* Takes ownership of `state`. */
+static part_station_t *add_station(stream_part_t *sp, int32_t wban, station_state_t *state)
+{
+    if ((sp->n_st + 1) * 2 > sp->n_slots && rehash(sp) != 0)
+        return NULL;
+    if (sp->n_st == sp->cap_st) {
+        size_t c = sp->cap_st ? sp->cap_st * 2 : 8;
+        part_station_t *p = realloc(sp->st, c * sizeof *p);
+        if (!p)
+            return NULL;
+        sp->st = p;
+        sp->cap_st = c;
+    }
+    part_station_t *st = &sp->st[sp->n_st++];
+    memset(st, 0, sizeof *st);
+    st->wban = wban;
+    st->state = state;
+    size_t k = slot_of(wban, sp->n_slots);
+    while (sp->slots[k])
+        k = (k + 1) & (sp->n_slots - 1);
+    sp->slots[k] = (int32_t)sp->n_st;
+    return st;
+}
+
+static station_sink_t station_sink_of(const wx_sink_t *sink)
+{
+    station_sink_t ss = {sink->ctx, sink->hourly, sink->outlier};
+    return ss;
+}
+
+/* Pushes the buffered readings at or before `upto` and advances the station to it. */
+static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
+{
+    station_sink_t ss = station_sink_of(sink);
+    size_t k = 0;
+    while (k < st->n && st->buf[k].utc <= upto) {
+        const buffered_t *b = &st->buf[k];
+        station_state_push(st->state, b->id, b->utc, b->temp, b->missing, &ss);
+        k++;
+    }
+    if (k) {
+        memmove(st->buf, st->buf + k, (st->n - k) * sizeof *st->buf);
+        st->n -= k;
+    }
+    if (upto != WX_TIME_MIN)
+        station_state_advance(st->state, upto, &ss);
+}
+
+static void sweep(stream_part_t *sp, wx_time_t upto, const wx_sink_t *sink)
+{
+    for (size_t i = 0; i < sp->n_st; i++)
+        release(&sp->st[i], upto, sink);
+    sp->swept = upto;
+}
+
+static void dead(const wx_sink_t *sink, const char *reason, const char *detail,
+                 const char *source, const char *input, size_t len, int32_t wban, wx_time_t utc,
+                 uint64_t id)
+{
+    if (!sink->dead)
+        return;
+    dead_letter_t d;
+    dead_letter_init(&d, reason, detail, source);
+    d.input = input;
+    d.input_len = len;
+    d.wban = wban;
+    d.utc = utc;
+    d.seq = id;
+    sink->dead(sink->ctx, &d);
+}
+
+/* The duplicate rule of batch.h: a value before a missing one, then the lower temperature. */
+static bool sorts_before(const buffered_t *a, const buffered_t *b)
+{
+    if (a->missing != b->missing)
+        return !a->missing;
+    return !a->missing && a->temp < b->temp;
+}
+
+int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const char *source,
+                      uint64_t id, const wx_sink_t *sink)
+{
+    uscrn_reading_t r;
+    char err[256], detail[320], iso[32];
+    int32_t offset;
+    if (decode_record(data, len, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+        dead(sink, "parse", err, source, data, len, 0, WX_TIME_MIN, id);
+        return 0;
+    }
+    if (station_state_offset_for(&r, &offset, err, sizeof err) != 0) {
+        dead(sink, "station", err, source, data, len, r.wbanno, r.utc, id);
+        return 0;
+    }
+    wx_time_t upto = release_point(sp);
+    if (sp->flushed || (upto != WX_TIME_MIN && r.utc <= upto)) {
+        if (sink->dead) {
+            dead_letter_t d;
+            if (sp->flushed)
+                snprintf(detail, sizeof detail, "input was declared finished (end of the run); "
+                                                "reading at %s came after",
+                         wx_time_iso(r.utc, iso, sizeof iso));
+            else
+                snprintf(detail, sizeof detail,
+                         "event time had reached %s; readings older than %d s behind it are late",
+                         wx_time_iso(sp->watermark, iso, sizeof iso), (int)sp->cfg.grace_sec);
+            dead_letter_init(&d, "late", detail, source);
+            d.input = data;
+            d.input_len = len;
+            d.wban = r.wbanno;
+            d.utc = r.utc;
+            d.watermark = sp->watermark;
+            d.seq = id;
+            d.has_window = window_assign(sp->cfg.hour_assign, r.utc, offset, &d.window) == 0;
+            sink->dead(sink->ctx, &d);
+        }
+        return 0;
+    }
+    part_station_t *st = find_station(sp, r.wbanno);
+    if (!st) {
+        station_state_t *state = station_state_new(r.wbanno, offset, &sp->cfg);
+        if (!state)
+            return -1;
+        st = add_station(sp, r.wbanno, state);
+        if (!st) {
+            station_state_destroy(state);
+            return -1;
+        }
+    } else if (station_state_offset(st->state) != offset) {
+        snprintf(detail, sizeof detail,
+                 "LST offset %+d min differs from the %+d min of this station's earlier readings",
+                 (int)offset, (int)station_state_offset(st->state));
+        dead(sink, "station", detail, source, data, len, r.wbanno, r.utc, id);
+        return 0;
+    }
+    buffered_t b = {r.utc, id, r.air_temperature,
+                    uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature)};
+    /* Insert in time order (almost always at the end). */
+    size_t k = st->n;
+    while (k > 0 && st->buf[k - 1].utc > b.utc)
+        k--;
+    if (k > 0 && st->buf[k - 1].utc == b.utc) {
+        buffered_t *old = &st->buf[k - 1];
+        snprintf(detail, sizeof detail, "another reading of station %05d at %s is already used",
+                 (int)r.wbanno, wx_time_iso(r.utc, iso, sizeof iso));
+        if (sorts_before(&b, old)) {
+            dead(sink, "duplicate", detail, NULL, NULL, 0, r.wbanno, old->utc, old->id);
+            *old = b;
+        } else {
+            dead(sink, "duplicate", detail, source, data, len, r.wbanno, r.utc, id);
+        }
+        return 0;
+    }
+    if (st->n == STREAM_BUFFER_MAX) {
+        /* Bounded memory beats waiting: release the oldest now. */
+        sp->forced++;
+        release(st, st->buf[0].utc, sink);
+        k = st->n;
+        while (k > 0 && st->buf[k - 1].utc > b.utc)
+            k--;
+    }
+    if (st->n == st->cap) {
+        size_t c = st->cap ? st->cap * 2 : 8;
+        buffered_t *p = realloc(st->buf, c * sizeof *p);
+        if (!p)
+            return -1;
+        st->buf = p;
+        st->cap = c;
+    }
+    memmove(st->buf + k + 1, st->buf + k, (st->n - k) * sizeof *st->buf);
+    st->buf[k] = b;
+    st->n++;
+    if (r.utc > sp->watermark)
+        sp->watermark = r.utc;
+    upto = release_point(sp);
+    release(st, upto, sink);
+    if (sp->swept == WX_TIME_MIN || upto >= sp->swept + STREAM_SWEEP)
+        sweep(sp, upto, sink);
+    return 0;
+}
+
+void stream_part_flush(stream_part_t *sp, const wx_sink_t *sink)
+{
+    if (sp->flushed)
+        return;
+    sweep(sp, WX_TIME_MAX, sink);
+    sp->flushed = true;
+}
+
+void stream_part_save(const stream_part_t *sp, wxbuf_t *out)
+{
+    wxser_u8(out, SNAPSHOT_VERSION);
+    wxser_i64(out, sp->watermark);
+    wxser_i64(out, sp->swept);
+    wxser_u8(out, sp->flushed);
+    wxser_u64(out, sp->forced);
+    wxser_u32(out, (uint32_t)sp->n_st);
+    for (size_t i = 0; i < sp->n_st; i++) {
+        const part_station_t *st = &sp->st[i];
+        wxser_u32(out, (uint32_t)st->n);
+        for (size_t k = 0; k < st->n; k++) {
+            wxser_i64(out, st->buf[k].utc);
+            wxser_u64(out, st->buf[k].id);
+            wxser_f64(out, st->buf[k].temp);
+            wxser_u8(out, st->buf[k].missing);
+        }
+        station_state_save(st->state, out);
+    }
+}
+
+stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t *cfg)
+{
+    wxser_reader_t in;
+    wxser_reader_init(&in, data, len);
+    if (wxser_get_u8(&in) != SNAPSHOT_VERSION)
+        return NULL;
+    stream_part_t *sp = stream_part_new(cfg);
+    if (!sp)
+        return NULL;
+    sp->watermark = wxser_get_i64(&in);
+    sp->swept = wxser_get_i64(&in);
+    sp->flushed = wxser_get_u8(&in) != 0;
+    sp->forced = wxser_get_u64(&in);
+    uint32_t n = wxser_get_u32(&in);
+    for (uint32_t i = 0; i < n && !in.bad; i++) {
+        uint32_t nb = wxser_get_u32(&in);
+        if (nb > STREAM_BUFFER_MAX)
+            goto bad;
+        buffered_t *buf = nb ? malloc(nb * sizeof *buf) : NULL;
+        if (nb && !buf)
+            goto bad;
+        for (uint32_t k = 0; k < nb; k++) {
+            buf[k].utc = wxser_get_i64(&in);
+            buf[k].id = wxser_get_u64(&in);
+            buf[k].temp = wxser_get_f64(&in);
+            buf[k].missing = wxser_get_u8(&in) != 0;
+        }
+        station_state_t *state = station_state_load(&in, cfg);
+        part_station_t *st = state ? add_station(sp, station_state_wban(state), state) : NULL;
+        if (!st) {
+            free(buf);
+            station_state_destroy(state);
+            goto bad;
+        }
+        st->buf = buf;
+        st->n = st->cap = nb;
+    }
+    if (in.bad)
+        goto bad;
+    return sp;
+bad:
+    stream_part_destroy(sp);
+    return NULL;
+}

@@ -1,0 +1,371 @@
+/* Tests for stream.c and hour_stage.c: the streaming operators give exactly what batch gives —
+ * for out-of-order input within the grace period, any number of partitions, both record forms,
+ * and a snapshot/restore (what a crashed process does) at any point. Late input is reported. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "batch.h"
+#include "hour_stage.h"
+#include "record_json.h"
+#include "stream.h"
+#include "testutil.h"
+
+#define DAYS 6
+#define MAXR (3 * DAYS * 288)
+#define MAXP 6
+
+typedef struct record {
+    char *data;
+    size_t len;
+    wx_time_t key; /* arrival order within a partition */
+    int part;
+} record_t;
+
+typedef struct pipeline {
+    wx_config_t cfg;
+    int n_parts;
+    stream_part_t *parts[MAXP];
+    hour_stage_t *hours;
+    test_lines_t out;
+    wx_sink_t lines;
+    wx_sink_t sink; /* hourly goes to the lines and, as a summary, to the hour stage */
+    long late_summaries;
+} pipeline_t;
+
+static uint64_t rng;
+static uint32_t rnd(void)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng >> 33);
+}
+
+static void on_hourly(void *ctx, const hourly_result_t *r)
+{
+    pipeline_t *p = ctx;
+    p->lines.hourly(p->lines.ctx, r);
+    /* Through the internal topic's encoding, as the processor does. */
+    wxbuf_t b = WXBUF_INIT;
+    hottest_entry_t e = hottest_entry_from_hourly(r), got;
+    wx_time_t hour;
+    hour_stage_encode_summary(r->key.start, &e, &b);
+    int rc = hour_stage_apply(p->hours, b.data, b.len, &hour, &got);
+    assert_true(rc >= 0);
+    if (rc == 1)
+        p->late_summaries++;
+    wxbuf_free(&b);
+}
+
+static void on_outlier(void *ctx, const outlier_event_t *o)
+{
+    pipeline_t *p = ctx;
+    p->lines.outlier(p->lines.ctx, o);
+}
+
+static void on_dead(void *ctx, const dead_letter_t *d)
+{
+    pipeline_t *p = ctx;
+    p->lines.dead(p->lines.ctx, d);
+}
+
+static void on_hottest(void *ctx, const hottest_result_t *r)
+{
+    pipeline_t *p = ctx;
+    p->lines.hottest(p->lines.ctx, r);
+}
+
+static void pipeline_init(pipeline_t *p, int n_parts, int32_t grace)
+{
+    memset(p, 0, sizeof *p);
+    wx_config_default(&p->cfg);
+    p->cfg.grace_sec = grace;
+    p->n_parts = n_parts;
+    for (int i = 0; i < n_parts; i++)
+        assert_non_null(p->parts[i] = stream_part_new(&p->cfg));
+    assert_non_null(p->hours = hour_stage_new());
+    p->lines = test_lines_sink(&p->out);
+    wx_sink_t s = {p, on_hourly, on_outlier, NULL, on_dead};
+    p->sink = s;
+}
+
+static void report_progress(pipeline_t *p, int part)
+{
+    wxbuf_t b = WXBUF_INIT;
+    hour_stage_encode_progress(part, p->n_parts, stream_part_progress(p->parts[part]), &b);
+    assert_int_equal(hour_stage_apply(p->hours, b.data, b.len, NULL, NULL), 0);
+    wxbuf_free(&b);
+    hour_stage_emit(p->hours, on_hottest, p);
+}
+
+/* What a restarted process does: everything from its snapshots. */
+static void crash_and_restore(pipeline_t *p)
+{
+    for (int i = 0; i < p->n_parts; i++) {
+        wxbuf_t b = WXBUF_INIT;
+        stream_part_save(p->parts[i], &b);
+        stream_part_destroy(p->parts[i]);
+        assert_non_null(p->parts[i] = stream_part_load(b.data, b.len, &p->cfg));
+        wxbuf_free(&b);
+    }
+    wxbuf_t b = WXBUF_INIT;
+    hour_stage_save(p->hours, &b);
+    hour_stage_destroy(p->hours);
+    assert_non_null(p->hours = hour_stage_load(b.data, b.len));
+    wxbuf_free(&b);
+}
+
+static void pipeline_finish(pipeline_t *p)
+{
+    for (int i = 0; i < p->n_parts; i++) {
+        stream_part_flush(p->parts[i], &p->sink);
+        report_progress(p, i);
+    }
+    assert_false(hour_stage_has_open(p->hours));
+    for (int i = 0; i < p->n_parts; i++)
+        stream_part_destroy(p->parts[i]);
+    hour_stage_destroy(p->hours);
+    test_lines_sort(&p->out);
+}
+
+static test_lines_t batch_of(const uscrn_reading_t *rs, size_t n)
+{
+    wx_config_t cfg;
+    wx_config_default(&cfg);
+    batch_t *b = batch_new(&cfg);
+    char err[256];
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(batch_add(b, &rs[i], i, err, sizeof err), 0);
+    test_lines_t out = {0};
+    wx_sink_t sink = test_lines_sink(&out);
+    assert_true(batch_run(b, &sink) >= 0);
+    batch_destroy(b);
+    test_lines_sort(&out);
+    return out;
+}
+
+static int cmp_record(const void *pa, const void *pb)
+{
+    const record_t *a = pa, *b = pb;
+    return (a->key > b->key) - (a->key < b->key);
+}
+
+/* Encodes every reading, assigns partitions by WBAN, and orders each partition by event time
+ * plus a random delay below `jitter`; partitions are interleaved at random. */
+static record_t *make_records(const uscrn_reading_t *rs, size_t n, int n_parts, int32_t jitter,
+                              bool json)
+{
+    record_t *recs = calloc(n, sizeof *recs);
+    assert_non_null(recs);
+    for (size_t i = 0; i < n; i++) {
+        wxbuf_t b = WXBUF_INIT;
+        if (json) {
+            record_json_write(&rs[i], "test.txt", &b);
+        } else {
+            char line[USCRN_LINE_LEN + 1];
+            assert_int_equal(uscrn_format_line(&rs[i], line, sizeof line), USCRN_LINE_LEN);
+            wxbuf_append(&b, line, USCRN_LINE_LEN);
+        }
+        recs[i].data = b.data;
+        recs[i].len = b.len;
+        recs[i].part = (int)(rs[i].wbanno % n_parts);
+        recs[i].key = rs[i].utc + (jitter ? (wx_time_t)(rnd() % (uint32_t)jitter) : 0);
+    }
+    qsort(recs, n, sizeof *recs, cmp_record);
+    return recs;
+}
+
+static void run_stream(pipeline_t *p, record_t *recs, size_t n, int crash_every)
+{
+    /* Interleave partitions at random while keeping each partition's own order. */
+    size_t *next = calloc((size_t)p->n_parts, sizeof *next);
+    size_t **idx = calloc((size_t)p->n_parts, sizeof *idx);
+    size_t *cnt = calloc((size_t)p->n_parts, sizeof *cnt);
+    for (int q = 0; q < p->n_parts; q++)
+        idx[q] = calloc(n, sizeof **idx);
+    for (size_t i = 0; i < n; i++)
+        idx[recs[i].part][cnt[recs[i].part]++] = i;
+    size_t done = 0;
+    while (done < n) {
+        int q = (int)(rnd() % (uint32_t)p->n_parts);
+        if (next[q] == cnt[q])
+            continue;
+        record_t *r = &recs[idx[q][next[q]++]];
+        char source[32];
+        snprintf(source, sizeof source, "test/%d@%zu", q, next[q]);
+        assert_int_equal(stream_part_offer(p->parts[q], r->data, r->len, source, next[q], &p->sink), 0);
+        report_progress(p, q);
+        done++;
+        if (crash_every && rnd() % (uint32_t)crash_every == 0)
+            crash_and_restore(p);
+    }
+    for (int q = 0; q < p->n_parts; q++)
+        free(idx[q]);
+    free(idx);
+    free(next);
+    free(cnt);
+}
+
+static void free_records(record_t *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(recs[i].data);
+    free(recs);
+}
+
+static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int crash_every)
+{
+    static uscrn_reading_t rs[MAXR];
+    size_t n = test_make_readings(rs, MAXR, DAYS, 7);
+    test_lines_t ref = batch_of(rs, n);
+    rng = (uint64_t)(n_parts * 1000 + jitter + json + crash_every);
+    record_t *recs = make_records(rs, n, n_parts, jitter, json);
+    pipeline_t p;
+    pipeline_init(&p, n_parts, 900);
+    run_stream(&p, recs, n, crash_every);
+    pipeline_finish(&p);
+    assert_int_equal(p.out.late, 0);
+    assert_int_equal(p.late_summaries, 0);
+    assert_true(test_lines_count(&ref, "MaxTemp ") >= DAYS * 24);
+    test_lines_assert_same(&ref, &p.out);
+    test_lines_free(&p.out);
+    test_lines_free(&ref);
+    free_records(recs, n);
+}
+
+static void test_one_partition_in_order_equals_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch(1, 0, true, 0);
+}
+
+static void test_three_partitions_of_raw_lines_equal_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch(3, 0, false, 0);
+}
+
+static void test_readings_shuffled_within_the_grace_period_equal_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch(1, 890, true, 0);
+    check_equal_to_batch(3, 890, false, 0);
+}
+
+static void test_six_partitions_with_empty_ones_equal_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch(6, 600, true, 0);
+}
+
+static void test_restore_from_snapshot_at_random_points_equals_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch(3, 890, true, 200);
+    check_equal_to_batch(1, 0, false, 37);
+}
+
+static void test_reading_behind_the_grace_period_is_late_with_its_window(void **state)
+{
+    (void)state;
+    pipeline_t p;
+    pipeline_init(&p, 1, 900);
+    wx_time_t t0;
+    assert_true(wx_time_from_date_hhmm(20250701, 1200, &t0));
+    wxbuf_t b = WXBUF_INIT;
+    for (int i = 1; i <= 30; i++) {
+        uscrn_reading_t r = test_reading(23907, -360, t0 + i * 300, 25.0);
+        wxbuf_reset(&b);
+        record_json_write(&r, NULL, &b);
+        assert_int_equal(stream_part_offer(p.parts[0], b.data, b.len, "s", (uint64_t)i, &p.sink), 0);
+    }
+    /* Event time is t0 + 150 min and the grace 15 min: t0 + 130 min is late, t0 + 140 is not. */
+    wx_time_t okay_t = t0 + 140 * 60, late_t = t0 + 130 * 60;
+    uscrn_reading_t r1 = test_reading(3072, -360, late_t, 20.0);
+    wxbuf_reset(&b);
+    record_json_write(&r1, NULL, &b);
+    stream_part_offer(p.parts[0], b.data, b.len, "s", 100, &p.sink);
+    assert_int_equal(p.out.late, 1);
+    uscrn_reading_t r2 = test_reading(3072, -360, okay_t, 20.0);
+    wxbuf_reset(&b);
+    record_json_write(&r2, NULL, &b);
+    stream_part_offer(p.parts[0], b.data, b.len, "s", 101, &p.sink);
+    assert_int_equal(p.out.late, 1);
+    wxbuf_free(&b);
+    pipeline_finish(&p);
+    test_lines_free(&p.out);
+}
+
+static void test_bad_records_become_dead_letters_and_nothing_else(void **state)
+{
+    (void)state;
+    pipeline_t p;
+    pipeline_init(&p, 1, 900);
+    const char *bad[] = {"", "garbage", "{\"WBANNO\": 23907}", "{not json",
+                         "94075 20260101 0655 20251231 2355  2.623"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(stream_part_offer(p.parts[0], bad[i], strlen(bad[i]), "s", i, &p.sink), 0);
+    assert_int_equal(p.out.dead, 5);
+    pipeline_finish(&p);
+    assert_int_equal(p.out.n, 0);
+    test_lines_free(&p.out);
+}
+
+static void test_hour_stage_waits_for_every_upstream_partition(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_progress(hs, 0, 2, 2 * WX_HOUR), 0);
+    assert_int_equal(hour_stage_emit(hs, on_hottest, NULL), 0); /* partition 1 has not spoken */
+    assert_int_equal(hour_stage_progress(hs, 1, 2, WX_HOUR - 1), 0);
+    assert_int_equal(hour_stage_emit(hs, on_hottest, NULL), 0);
+    assert_int_equal(hour_stage_progress(hs, 1, 2, WX_TIME_MAX), 0); /* idle */
+    assert_true(hour_stage_upstream_min(hs) == 2 * WX_HOUR);
+    hour_stage_destroy(hs);
+}
+
+static void count_emit(void *ctx, const hottest_result_t *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+}
+
+static void test_summary_for_a_decided_hour_is_late(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    int emitted = 0;
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_progress(hs, 0, 1, WX_HOUR), 0);
+    assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
+    assert_int_equal(emitted, 1);
+    hottest_entry_t f = {3072, -360, true, 30.0, 31.0};
+    assert_int_equal(hour_stage_add(hs, 0, &f), 1);
+    assert_int_equal(hour_stage_add(hs, WX_HOUR, &f), 0);
+    assert_int_equal(hour_stage_progress(hs, 0, 1, 0), 0); /* progress never goes back */
+    assert_true(hour_stage_upstream_min(hs) == WX_HOUR);
+    hour_stage_destroy(hs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_partition_in_order_equals_batch),
+        cmocka_unit_test(test_three_partitions_of_raw_lines_equal_batch),
+        cmocka_unit_test(test_readings_shuffled_within_the_grace_period_equal_batch),
+        cmocka_unit_test(test_six_partitions_with_empty_ones_equal_batch),
+        cmocka_unit_test(test_restore_from_snapshot_at_random_points_equals_batch),
+        cmocka_unit_test(test_reading_behind_the_grace_period_is_late_with_its_window),
+        cmocka_unit_test(test_bad_records_become_dead_letters_and_nothing_else),
+        cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
+        cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
