@@ -1,0 +1,1010 @@
+/* cmd_process: `wxstream process` — consumes readings and publishes Output, MaxTemp, Outliers
+ * and DeadLetter exactly once.
+ *
+ * One consumer in a group reads the input topic and the internal hourly topic; one
+ * transactional producer writes the results. Every transaction carries, atomically:
+ *   - the results produced from the records consumed in it,
+ *   - a snapshot of the state of every partition that changed (stream_part / hour_stage, on a
+ *     compacted changelog topic, key "in/<partition>" or "hr/<partition>"),
+ *   - the consumed offsets of every assigned partition (send_offsets_to_transaction).
+ * So a restarted or newly assigned instance loads the snapshots, resumes at the committed
+ * offsets and continues exactly where the last commit left off: nothing is re-emitted and
+ * nothing is lost, and no input is re-read. docs/design.md argues this against the alternative
+ * of rebuilding windows by re-reading input.
+ *
+ * The per-station work (stream.h) runs per input partition. Hourly summaries go to the
+ * internal topic keyed by hour, followed by progress records to every internal partition; the
+ * hour stage (hour_stage.h) of whichever instance owns an internal partition decides the
+ * hottest station once every input partition has passed the hour. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "hour_stage.h"
+#include "kafka_common.h"
+#include "options.h"
+#include "stream.h"
+#include "wxjson.h"
+
+#define CMD "process"
+#define MAX_PARTITIONS 1024
+#define TOPIC_MAX 256
+
+enum { T_OUTPUT, T_MAXTEMP, T_OUTLIERS, T_DEADLETTER, T_COUNT };
+static const char *const RESULT_TOPICS[T_COUNT] = {"Output", "MaxTemp", "Outliers", "DeadLetter"};
+
+typedef struct in_part {
+    stream_part_t *sp;
+    bool dirty;
+    bool eof;
+    int64_t last_msg_ms;
+    wx_time_t reported; /* progress last sent upstream of the hour stage */
+    bool reported_once;
+} in_part_t;
+
+typedef struct hr_part {
+    hour_stage_t *hs;
+    bool dirty;
+    bool eof;
+    int64_t last_msg_ms;
+} hr_part_t;
+
+typedef struct proc {
+    /* settings */
+    wx_kafka_opts_t kafka;
+    wx_config_t cfg;
+    char input[TOPIC_MAX], hourly[TOPIC_MAX], changelog[TOPIC_MAX];
+    char results[T_COUNT][TOPIC_MAX];
+    const char *group;
+    const char *instance;
+    int create_partitions;
+    int commit_interval_ms;
+    int exit_idle_s;
+    int idle_timeout_s;
+    bool quiet;
+
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    rd_kafka_t *restorer;
+    int n_input;  /* partitions of the input topic */
+    int n_hourly; /* partitions of the internal topic */
+    in_part_t *in[MAX_PARTITIONS];
+    hr_part_t *hr[MAX_PARTITIONS];
+    bool in_txn;
+    bool stopping;
+    bool failed;
+    int64_t last_commit_ms;
+    int64_t started_ms;
+    int64_t assigned_ms;
+    int64_t last_output_commit_ms; /* last commit that carried records */
+    long txn_records;
+    long txn_consumed;
+
+    wxbuf_t key, value;
+    /* counters */
+    long consumed_input, consumed_hourly, transactions, delivery_errors;
+    long produced[T_COUNT];
+    long dead_by_reason[6];
+    char first_delivery_error[512];
+} proc_t;
+
+static const char *const DEAD_REASONS[] = {"parse", "too_long", "station", "duplicate", "late",
+                                           "internal"};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fail(proc_t *p, const char *fmt, const char *detail)
+{
+    if (!p->failed)
+        wx_log(CMD, fmt, detail);
+    p->failed = true;
+    p->stopping = true;
+}
+
+/* ------------------------------------------------------------------ producing */
+
+static void produce(proc_t *p, const char *topic, int32_t partition, const void *key,
+                    size_t key_len, const void *value, size_t value_len)
+{
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (!err)
+            break;
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(p->producer, 50);
+            continue;
+        }
+        fail(p, "producing failed: %s", rd_kafka_err2str(err));
+        return;
+    }
+    p->txn_records++;
+}
+
+static void produce_result(proc_t *p, int which)
+{
+    produce(p, p->results[which], RD_KAFKA_PARTITION_UA, p->key.len ? p->key.data : NULL,
+            p->key.len, p->value.data, p->value.len);
+    p->produced[which]++;
+}
+
+/* The context of a stream part's callbacks: the process and the partition, so dead letters can
+ * name their source. */
+typedef struct route {
+    proc_t *p;
+    const char *topic;
+    int32_t partition;
+} route_t;
+
+static void on_hourly(void *ctx, const hourly_result_t *r)
+{
+    proc_t *p = ((route_t *)ctx)->p;
+    wxbuf_reset(&p->key);
+    wxbuf_reset(&p->value);
+    wxjson_hourly_key(r, &p->key);
+    wxjson_hourly(r, &p->value);
+    produce_result(p, T_OUTPUT);
+    /* The summary for the hour stage, keyed by the hour so one hour meets in one partition. */
+    char hour[32];
+    hottest_entry_t e = hottest_entry_from_hourly(r);
+    wx_time_iso(r->key.start, hour, sizeof hour);
+    wxbuf_reset(&p->value);
+    hour_stage_encode_summary(r->key.start, &e, &p->value);
+    produce(p, p->hourly, RD_KAFKA_PARTITION_UA, hour, strlen(hour), p->value.data, p->value.len);
+}
+
+static void on_outlier(void *ctx, const outlier_event_t *o)
+{
+    proc_t *p = ((route_t *)ctx)->p;
+    wxbuf_reset(&p->key);
+    wxbuf_reset(&p->value);
+    wxjson_outlier_key(o, &p->key);
+    wxjson_outlier(o, &p->value);
+    produce_result(p, T_OUTLIERS);
+}
+
+static void on_hottest(void *ctx, const hottest_result_t *r)
+{
+    proc_t *p = ctx;
+    wxbuf_reset(&p->key);
+    wxbuf_reset(&p->value);
+    wxjson_hottest_key(r, &p->key);
+    wxjson_hottest(r, &p->value);
+    produce_result(p, T_MAXTEMP);
+}
+
+static void write_dead(proc_t *p, const dead_letter_t *d)
+{
+    for (size_t i = 0; i < sizeof DEAD_REASONS / sizeof DEAD_REASONS[0]; i++)
+        if (!strcmp(d->reason, DEAD_REASONS[i]))
+            p->dead_by_reason[i]++;
+    wxbuf_reset(&p->key);
+    wxbuf_reset(&p->value);
+    if (d->wban) {
+        char w[16];
+        wxbuf_puts(&p->key, wxjson_wban(d->wban, w, sizeof w));
+    }
+    wxjson_dead_letter(d, &p->value);
+    produce_result(p, T_DEADLETTER);
+}
+
+/* A displaced duplicate has no source of its own: name it by its offset (its seq). */
+static void on_dead_in(void *ctx, const dead_letter_t *d)
+{
+    route_t *c = ctx;
+    char source[TOPIC_MAX + 64];
+    dead_letter_t copy = *d;
+    if (!copy.source) {
+        snprintf(source, sizeof source, "%s/%d@%" PRIu64, c->topic, (int)c->partition, d->seq);
+        copy.source = source;
+    }
+    write_dead(c->p, &copy);
+}
+
+/* ------------------------------------------------------------------ state */
+
+static void snapshot_key(char *buf, size_t size, const char *kind, int32_t partition)
+{
+    snprintf(buf, size, "%s/%d", kind, (int)partition);
+}
+
+typedef struct wanted {
+    char key[64];
+    char *value; /* latest, malloc'd */
+    size_t len;
+    bool found;
+} wanted_t;
+
+/* Reads the changelog from the start to its end (read_committed) and keeps the latest value of
+ * each wanted key. Returns 0, or -1 with a message. */
+static int restore_read(proc_t *p, wanted_t *w, size_t n)
+{
+    if (n == 0)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) {
+        wx_log(CMD, "restoring state: %s", rd_kafka_err2str(err));
+        return -1;
+    }
+    int64_t deadline = now_ms() + 120000;
+    int rc = -1;
+    for (;;) {
+        if (now_ms() > deadline) {
+            wx_log(CMD, "restoring state from %s: no end in sight after 120 s", p->changelog);
+            break;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->restorer, 500);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            rc = 0;
+            break;
+        }
+        if (m->err) {
+            wx_log(CMD, "restoring state from %s: %s", p->changelog, rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT)
+                continue;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (m->key_len == strlen(w[i].key) && !memcmp(m->key, w[i].key, m->key_len)) {
+                char *v = malloc(m->len ? m->len : 1);
+                if (!v) {
+                    rd_kafka_message_destroy(m);
+                    goto done;
+                }
+                memcpy(v, m->payload, m->len);
+                free(w[i].value);
+                w[i].value = v;
+                w[i].len = m->len;
+                w[i].found = true;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+done:
+    rd_kafka_assign(p->restorer, NULL);
+    return rc;
+}
+
+static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
+{
+    wanted_t *w = calloc((size_t)parts->cnt + 1, sizeof *w);
+    if (!w)
+        return -1;
+    for (int i = 0; i < parts->cnt; i++) {
+        bool input = !strcmp(parts->elems[i].topic, p->input);
+        snapshot_key(w[i].key, sizeof w[i].key, input ? "in" : "hr", parts->elems[i].partition);
+    }
+    int64_t t0 = now_ms();
+    int rc = restore_read(p, w, (size_t)parts->cnt);
+    int restored = 0;
+    for (int i = 0; rc == 0 && i < parts->cnt; i++) {
+        int32_t part = parts->elems[i].partition;
+        if (part < 0 || part >= MAX_PARTITIONS) {
+            wx_log(CMD, "partition %d is beyond what one process handles (%d)", (int)part,
+                   MAX_PARTITIONS);
+            rc = -1;
+            break;
+        }
+        if (!strcmp(parts->elems[i].topic, p->input)) {
+            in_part_t *ip = calloc(1, sizeof *ip);
+            if (!ip) {
+                rc = -1;
+                break;
+            }
+            ip->sp = w[i].found ? stream_part_load(w[i].value, w[i].len, &p->cfg)
+                                : stream_part_new(&p->cfg);
+            if (!ip->sp) {
+                wx_log(CMD, "state snapshot %s is unreadable", w[i].key);
+                free(ip);
+                rc = -1;
+                break;
+            }
+            ip->last_msg_ms = now_ms();
+            ip->reported = WX_TIME_MIN;
+            p->in[part] = ip;
+        } else {
+            hr_part_t *hp = calloc(1, sizeof *hp);
+            if (!hp) {
+                rc = -1;
+                break;
+            }
+            hp->hs = w[i].found ? hour_stage_load(w[i].value, w[i].len) : hour_stage_new();
+            if (!hp->hs) {
+                wx_log(CMD, "state snapshot %s is unreadable", w[i].key);
+                free(hp);
+                rc = -1;
+                break;
+            }
+            hp->last_msg_ms = now_ms();
+            p->hr[part] = hp;
+        }
+        restored += w[i].found;
+    }
+    if (!p->quiet && rc == 0)
+        wx_log(CMD, "assigned %d partitions (%d restored from snapshots) in %" PRId64 " ms",
+               parts->cnt, restored, now_ms() - t0);
+    for (int i = 0; i < parts->cnt; i++)
+        free(w[i].value);
+    free(w);
+    return rc;
+}
+
+static void drop_state(proc_t *p)
+{
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if (p->in[i]) {
+            stream_part_destroy(p->in[i]->sp);
+            free(p->in[i]);
+            p->in[i] = NULL;
+        }
+        if (p->hr[i]) {
+            hour_stage_destroy(p->hr[i]->hs);
+            free(p->hr[i]);
+            p->hr[i] = NULL;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
+{
+    if (!error)
+        return false;
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s: %s", what, rd_kafka_error_string(error));
+    if (rd_kafka_error_txn_requires_abort(error)) {
+        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, 30000);
+        if (e2)
+            rd_kafka_error_destroy(e2);
+        p->in_txn = false;
+        fail(p, "%s; the transaction was aborted — a restart resumes from the last commit", msg);
+    } else {
+        fail(p, "%s", msg);
+    }
+    rd_kafka_error_destroy(error);
+    return true;
+}
+
+static void begin(proc_t *p)
+{
+    if (p->in_txn || p->failed)
+        return;
+    if (!txn_error(p, rd_kafka_begin_transaction(p->producer), "begin transaction")) {
+        p->in_txn = true;
+        p->txn_records = 0;
+        p->txn_consumed = 0;
+    }
+}
+
+/* Progress records: every internal partition learns how far each of our input partitions
+ * has emitted its hours. An input partition that is caught up and has been silent for the
+ * idle timeout does not hold time back. */
+static void report_progress(proc_t *p)
+{
+    int64_t now = now_ms();
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        in_part_t *ip = p->in[i];
+        if (!ip)
+            continue;
+        wx_time_t x = stream_part_progress(ip->sp);
+        /* With --exit-idle a quiet partition is flushed instead (flush_quiet_inputs): marking it
+         * idle first could decide hours before its last summaries are out. */
+        if (p->exit_idle_s == 0 && ip->eof && p->idle_timeout_s > 0 &&
+            now - ip->last_msg_ms >= p->idle_timeout_s * 1000LL)
+            x = WX_TIME_MAX;
+        if (ip->reported_once && x == ip->reported)
+            continue;
+        wxbuf_reset(&p->value);
+        hour_stage_encode_progress(i, p->n_input, x, &p->value);
+        for (int q = 0; q < p->n_hourly; q++)
+            produce(p, p->hourly, q, NULL, 0, p->value.data, p->value.len);
+        ip->reported = x;
+        ip->reported_once = true;
+    }
+}
+
+static void commit(proc_t *p)
+{
+    if (!p->in_txn || p->failed)
+        return;
+    report_progress(p);
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if (p->hr[i]) {
+            if (hour_stage_emit(p->hr[i]->hs, on_hottest, p) > 0)
+                p->hr[i]->dirty = true;
+        }
+    }
+    char key[64];
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if (p->in[i] && p->in[i]->dirty) {
+            wxbuf_reset(&p->value);
+            stream_part_save(p->in[i]->sp, &p->value);
+            snapshot_key(key, sizeof key, "in", i);
+            produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
+            p->in[i]->dirty = false;
+        }
+        if (p->hr[i] && p->hr[i]->dirty) {
+            wxbuf_reset(&p->value);
+            hour_stage_save(p->hr[i]->hs, &p->value);
+            snapshot_key(key, sizeof key, "hr", i);
+            produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
+            p->hr[i]->dirty = false;
+        }
+    }
+    if (p->value.failed || p->key.failed) {
+        fail(p, "%s", "out of memory while formatting records");
+        return;
+    }
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_assignment(p->consumer, &assigned);
+    if (err) {
+        fail(p, "reading the assignment: %s", rd_kafka_err2str(err));
+        return;
+    }
+    rd_kafka_position(p->consumer, assigned);
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(assigned->cnt);
+    for (int i = 0; i < assigned->cnt; i++)
+        if (assigned->elems[i].offset >= 0)
+            rd_kafka_topic_partition_list_add(offsets, assigned->elems[i].topic,
+                                              assigned->elems[i].partition)
+                ->offset = assigned->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(assigned);
+    if (offsets->cnt > 0) {
+        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->consumer);
+        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md, 30000);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        if (txn_error(p, e, "committing offsets in the transaction")) {
+            rd_kafka_topic_partition_list_destroy(offsets);
+            return;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (txn_error(p, rd_kafka_commit_transaction(p->producer, 60000), "commit transaction"))
+        return;
+    if (p->delivery_errors) {
+        fail(p, "a result could not be delivered: %s", p->first_delivery_error);
+        return;
+    }
+    p->in_txn = false;
+    p->transactions++;
+    p->last_commit_ms = now_ms();
+    if (p->txn_records > 0)
+        p->last_output_commit_ms = p->last_commit_ms;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    proc_t *p = opaque;
+    if (m->err) {
+        if (!p->delivery_errors)
+            snprintf(p->first_delivery_error, sizeof p->first_delivery_error, "%s: %s",
+                     rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+        p->delivery_errors++;
+    }
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    proc_t *p = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (restore(p, parts) != 0) {
+            fail(p, "%s", "could not restore the state of the assigned partitions");
+            rd_kafka_assign(rk, NULL);
+            return;
+        }
+        for (int i = 0; i < parts->cnt; i++)
+            parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID; /* resume at committed */
+        rd_kafka_assign(rk, parts);
+        p->assigned_ms = now_ms();
+        begin(p);
+    } else {
+        /* Everything consumed so far is committed with its state before the partitions go. */
+        commit(p);
+        drop_state(p);
+        rd_kafka_assign(rk, NULL);
+        if (!p->stopping)
+            begin(p);
+    }
+}
+
+/* ------------------------------------------------------------------ consuming */
+
+static void handle(proc_t *p, rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    int32_t part = m->partition;
+    bool input = !strcmp(topic, p->input);
+    if (part < 0 || part >= MAX_PARTITIONS)
+        return;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (input && p->in[part])
+            p->in[part]->eof = true;
+        else if (!input && p->hr[part])
+            p->hr[part]->eof = true;
+        return;
+    }
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+            wx_log(CMD, "%s", rd_kafka_message_errstr(m));
+        else
+            fail(p, "consuming: %s", rd_kafka_message_errstr(m));
+        return;
+    }
+    if (input) {
+        in_part_t *ip = p->in[part];
+        if (!ip)
+            return;
+        char source[TOPIC_MAX + 64];
+        snprintf(source, sizeof source, "%s/%d@%" PRId64, topic, (int)part, m->offset);
+        route_t route = {p, p->input, part};
+        wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
+        if (stream_part_offer(ip->sp, m->payload, m->len, source, (uint64_t)m->offset, &sink) != 0)
+            fail(p, "%s", "out of memory");
+        ip->dirty = true;
+        ip->eof = false;
+        ip->last_msg_ms = now_ms();
+        p->consumed_input++;
+        p->txn_consumed++;
+    } else {
+        hr_part_t *hp = p->hr[part];
+        if (!hp)
+            return;
+        wx_time_t hour;
+        hottest_entry_t e;
+        int rc = hour_stage_apply(hp->hs, m->payload, m->len, &hour, &e);
+        if (rc != 0) {
+            char detail[200], iso[32], source[TOPIC_MAX + 64];
+            dead_letter_t d;
+            snprintf(source, sizeof source, "%s/%d@%" PRId64, topic, (int)part, m->offset);
+            if (rc == 1)
+                snprintf(detail, sizeof detail,
+                         "hourly summary of station %05d for %s came after the hottest station "
+                         "of that hour was decided",
+                         (int)e.wban, wx_time_iso(hour, iso, sizeof iso));
+            else
+                snprintf(detail, sizeof detail, "unreadable record on the internal topic");
+            dead_letter_init(&d, rc == 1 ? "late" : "internal", detail, source);
+            d.wban = rc == 1 ? e.wban : 0;
+            write_dead(p, &d);
+        }
+        hp->dirty = true;
+        hp->eof = false;
+        hp->last_msg_ms = now_ms();
+        p->consumed_hourly++;
+        p->txn_consumed++;
+    }
+}
+
+/* --exit-idle: an input partition that is caught up and quiet that long is finished: its open
+ * hours are emitted (a later reading for them is late). */
+static void flush_quiet_inputs(proc_t *p, int64_t now)
+{
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        in_part_t *ip = p->in[i];
+        if (!ip || !ip->eof || stream_part_flushed(ip->sp) ||
+            now - ip->last_msg_ms < p->exit_idle_s * 1000LL)
+            continue;
+        route_t route = {p, p->input, i};
+        wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
+        stream_part_flush(ip->sp, &sink);
+        ip->dirty = true;
+    }
+}
+
+/* Done when every input partition we own is finished, every hour we own is decided, and the
+ * internal topic has been quiet for the exit-idle time. */
+static bool finished(proc_t *p, int64_t now, bool *stuck)
+{
+    int64_t quiet = p->exit_idle_s * 1000LL;
+    *stuck = false;
+    /* Our own last results must have been committed long enough ago for our hour stage to
+     * have read them back. */
+    if (now - p->assigned_ms < quiet || p->txn_records > 0 || now - p->last_output_commit_ms < quiet)
+        return false;
+    bool open_hours = false;
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
+            return false;
+        if (p->hr[i]) {
+            if (!p->hr[i]->eof || now - p->hr[i]->last_msg_ms < quiet)
+                return false;
+            if (hour_stage_has_open(p->hr[i]->hs))
+                open_hours = true;
+        }
+    }
+    if (!open_hours)
+        return true;
+    /* Waiting for other instances' progress; give up after ten quiet periods. */
+    for (int i = 0; i < MAX_PARTITIONS; i++)
+        if (p->hr[i] && now - p->hr[i]->last_msg_ms < 10 * quiet)
+            return false;
+    *stuck = true;
+    return true;
+}
+
+static void progress_line(proc_t *p, int64_t now)
+{
+    static int64_t last;
+    if (p->quiet || !isatty(STDERR_FILENO) || now - last < 1000)
+        return;
+    last = now;
+    double secs = (double)(now - p->started_ms) / 1000.0;
+    fprintf(stderr, "\rwxstream process: %ld read (%.0f/s), Output %ld, MaxTemp %ld, Outliers %ld, "
+                    "DeadLetter %ld, %ld commits ",
+            p->consumed_input, secs > 0 ? (double)p->consumed_input / secs : 0.0,
+            p->produced[T_OUTPUT], p->produced[T_MAXTEMP], p->produced[T_OUTLIERS],
+            p->produced[T_DEADLETTER], p->transactions);
+}
+
+static int run(proc_t *p)
+{
+    p->started_ms = p->last_commit_ms = p->assigned_ms = p->last_output_commit_ms = now_ms();
+    bool stuck = false;
+    while (!p->failed) {
+        if (wx_stop_requested())
+            break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 50);
+        if (m) {
+            handle(p, m);
+            rd_kafka_message_destroy(m);
+        }
+        rd_kafka_poll(p->producer, 0);
+        int64_t now = now_ms();
+        if (p->exit_idle_s > 0)
+            flush_quiet_inputs(p, now);
+        if (p->in_txn &&
+            (now - p->last_commit_ms >= p->commit_interval_ms || p->txn_records > 100000)) {
+            report_progress(p); /* an idle partition's progress changes without any input */
+            if (p->txn_consumed > 0 || p->txn_records > 0) {
+                commit(p);
+                begin(p);
+            } else {
+                p->last_commit_ms = now;
+            }
+        }
+        progress_line(p, now);
+        if (p->exit_idle_s > 0 && finished(p, now, &stuck))
+            break;
+    }
+    p->stopping = true;
+    if (!p->failed)
+        commit(p);
+    if (!p->quiet && isatty(STDERR_FILENO))
+        fputc('\n', stderr);
+    if (stuck && !p->failed) {
+        wx_log(CMD, "gave up waiting: some hours could not be decided because other input "
+                    "partitions never reported progress (is another instance still running?)");
+        return -1;
+    }
+    return p->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static int setup_topics(proc_t *p)
+{
+    char err[512];
+    static const char *const compact[] = {"cleanup.policy", "compact", "segment.ms", "60000",
+                                          "min.cleanable.dirty.ratio", "0.1", NULL};
+    p->n_input = wx_kafka_ensure_topic(p->producer, p->input, p->create_partitions, NULL, 15000,
+                                       err, sizeof err);
+    if (p->n_input < 0)
+        goto fail;
+    for (int i = 0; i < T_COUNT; i++)
+        if (wx_kafka_ensure_topic(p->producer, p->results[i], 1, NULL, 15000, err, sizeof err) < 0)
+            goto fail;
+    p->n_hourly = wx_kafka_ensure_topic(p->producer, p->hourly, p->n_input, NULL, 15000, err,
+                                        sizeof err);
+    if (p->n_hourly < 0)
+        goto fail;
+    if (wx_kafka_ensure_topic(p->producer, p->changelog, 1, compact, 15000, err, sizeof err) < 0)
+        goto fail;
+    if (p->n_input > MAX_PARTITIONS || p->n_hourly > MAX_PARTITIONS) {
+        snprintf(err, sizeof err, "more than %d partitions", MAX_PARTITIONS);
+        goto fail;
+    }
+    return 0;
+fail:
+    wx_log(CMD, "%s", err);
+    return -1;
+}
+
+static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *const *settings,
+                               rd_kafka_conf_t **conf_out)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, settings, err, sizeof err);
+    if (!conf) {
+        wx_log(CMD, "%s", err);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, p);
+    if (conf_out)
+        *conf_out = conf;
+    if (type == RD_KAFKA_PRODUCER)
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+    if (!rk) {
+        wx_log(CMD, "%s", err);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
+static int setup(proc_t *p)
+{
+    char txn_id[512], restore_group[512];
+    snprintf(txn_id, sizeof txn_id, "wxstream-%s-%s", p->group, p->instance);
+    const char *const producer_settings[] = {
+        "transactional.id", txn_id, "enable.idempotence", "true",
+        "partitioner", "murmur2_random", "linger.ms", "5",
+        "transaction.timeout.ms", "20000", "queue.buffering.max.kbytes", "65536", NULL};
+    p->producer = make_handle(p, RD_KAFKA_PRODUCER, producer_settings, NULL);
+    if (!p->producer || setup_topics(p) != 0)
+        return -1;
+    /* Fences an earlier incarnation of this instance and aborts what it left open. */
+    rd_kafka_error_t *e = rd_kafka_init_transactions(p->producer, 60000);
+    if (e) {
+        wx_log(CMD, "initializing transactions (transactional.id %s): %s", txn_id,
+               rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return -1;
+    }
+    snprintf(restore_group, sizeof restore_group, "wxstream-%s-restore-%s", p->group, p->instance);
+    const char *const restore_settings[] = {
+        "group.id", restore_group, "enable.auto.commit", "false",
+        "isolation.level", "read_committed", "enable.partition.eof", "true",
+        "auto.offset.reset", "earliest", NULL};
+    p->restorer = make_handle(p, RD_KAFKA_CONSUMER, restore_settings, NULL);
+    if (!p->restorer)
+        return -1;
+    const char *const consumer_settings[] = {
+        "group.id", p->group, "enable.auto.commit", "false",
+        "isolation.level", "read_committed", "enable.partition.eof", "true",
+        "auto.offset.reset", "earliest", "partition.assignment.strategy", "roundrobin",
+        "session.timeout.ms", "10000", "queued.max.messages.kbytes", "16384", NULL};
+    char err[512];
+    rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, consumer_settings, err, sizeof err);
+    if (!conf) {
+        wx_log(CMD, "%s", err);
+        return -1;
+    }
+    rd_kafka_conf_set_opaque(conf, p);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!p->consumer) {
+        wx_log(CMD, "%s", err);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(p->consumer);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(topics, p->input, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, p->hourly, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(p->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (rerr) {
+        wx_log(CMD, "subscribing: %s", rd_kafka_err2str(rerr));
+        return -1;
+    }
+    return 0;
+}
+
+static void teardown(proc_t *p)
+{
+    if (p->consumer) {
+        rd_kafka_consumer_close(p->consumer); /* leaves the group; revoke commits */
+        rd_kafka_destroy(p->consumer);
+    }
+    if (p->in_txn && p->producer) {
+        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->producer, 10000);
+        if (e)
+            rd_kafka_error_destroy(e);
+    }
+    if (p->restorer) {
+        rd_kafka_consumer_close(p->restorer);
+        rd_kafka_destroy(p->restorer);
+    }
+    if (p->producer) {
+        rd_kafka_flush(p->producer, 10000);
+        rd_kafka_destroy(p->producer);
+    }
+    drop_state(p);
+    wxbuf_free(&p->key);
+    wxbuf_free(&p->value);
+}
+
+static void usage(FILE *f)
+{
+    wx_config_t d;
+    wx_config_default(&d);
+    fprintf(f,
+            "usage: wxstream process [options]\n\n"
+            "Consumes readings (USCRN lines or the seed's JSON) from the input topic in a consumer\n"
+            "group and publishes, exactly once (Kafka transactions, read_committed):\n"
+            "  Output      hourly mean per station, once per hour, when event time passes its end\n"
+            "              plus the grace period\n"
+            "  MaxTemp     hottest station per UTC hour, once every input partition has passed it\n"
+            "  Outliers    flagged readings, with the test that flagged them\n"
+            "  DeadLetter  input that could not be used (unreadable, late, duplicate), with why\n"
+            "Run several with the same --group to share the partitions; a killed or restarted\n"
+            "instance resumes from its last commit (state snapshots on an internal topic).\n\n"
+            "options:\n"
+            "  -t, --topic TOPIC      input topic (default: InputData; e.g. Partitioned)\n"
+            "  --topic-prefix P       prefix for every topic name: input, results, internal\n"
+            "                         (default: none)\n"
+            "  -G, --group GROUP      consumer group, also names the internal topics\n"
+            "                         GROUP-hourly and GROUP-changelog (default: wxstream)\n"
+            "  --instance-id ID       distinct per instance of a group and stable across its\n"
+            "                         restarts: it names the transactional id, so a restart fences\n"
+            "                         the instance it replaces (default: 0)\n"
+            "  --grace SECS           how far out of order readings may arrive (default: %d)\n"
+            "  --idle-timeout SECS    an input partition that is caught up and silent this long\n"
+            "                         stops holding back the hottest-station step (default: 600;\n"
+            "                         0 = never)\n"
+            "  --exit-idle SECS       for scripted runs: once an input partition is caught up and\n"
+            "                         quiet this long, treat its input as finished (emit every open\n"
+            "                         hour; later readings for them are late), and exit when all\n"
+            "                         is done (default: 0 = run until SIGINT/SIGTERM)\n"
+            "  --commit-interval MS   transaction length (default: 200)\n"
+            "  --partitions N         partitions of the input topic when it has to be created\n"
+            "                         (default: 1)\n"
+            "  -q, --quiet            no progress or summary on stderr\n"
+            "  -h, --help             this help\n\n",
+            (int)d.grace_sec);
+    wx_kafka_opts_help(f);
+    fputc('\n', f);
+    options_analytics_help(f);
+    fprintf(f, "\nSIGINT/SIGTERM: the transaction in flight is committed and the group left\n"
+               "cleanly. Exit status: 0 done, 1 runtime failure (broker lost, transaction\n"
+               "failed: a restart resumes from the last commit), 2 usage.\n");
+}
+
+enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
+       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG };
+
+static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
+{
+    long v;
+    if (!options_parse_long(arg, &v) || v < lo || v > hi) {
+        fprintf(stderr, "wxstream process: --%s: '%s' is not a number from %ld to %ld\n", name,
+                arg, lo, hi);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+int cmd_process(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"group", required_argument, NULL, 'G'},
+        {"topic-prefix", required_argument, NULL, OPT_TOPIC_PREFIX},
+        {"instance-id", required_argument, NULL, OPT_INSTANCE},
+        {"grace", required_argument, NULL, OPT_GRACE},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
+        {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
+        {"partitions", required_argument, NULL, OPT_PARTITIONS},
+        {"debug", no_argument, NULL, OPT_DEBUG},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        OPTIONS_ANALYTICS,
+        {NULL, 0, NULL, 0},
+    };
+    static proc_t proc;
+    proc_t *p = &proc;
+    memset(p, 0, sizeof *p);
+    wx_kafka_opts_init(&p->kafka);
+    wx_config_default(&p->cfg);
+    p->group = "wxstream";
+    p->instance = "0";
+    p->create_partitions = 1;
+    p->commit_interval_ms = 200;
+    p->idle_timeout_s = 600;
+    p->key = (wxbuf_t)WXBUF_INIT;
+    p->value = (wxbuf_t)WXBUF_INIT;
+    const char *prefix = "", *input = "InputData";
+    int opt, grace = (int)p->cfg.grace_sec;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:t:G:X:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'b': p->kafka.brokers = optarg; break;
+        case 't': input = optarg; break;
+        case 'G': p->group = optarg; break;
+        case 'X':
+            if (wx_kafka_opts_add(&p->kafka, optarg) != 0)
+                return WX_EXIT_USAGE;
+            break;
+        case 'q': p->quiet = true; break;
+        case 'h': usage(stdout); return WX_EXIT_OK;
+        case OPT_TOPIC_PREFIX: prefix = optarg; break;
+        case OPT_INSTANCE: p->instance = optarg; break;
+        case OPT_DEBUG: p->kafka.debug = true; break;
+        case OPT_GRACE:
+            if (!parse_int_opt("grace", optarg, 0, 7 * 86400, &grace))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->idle_timeout_s))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_EXIT_IDLE:
+            if (!parse_int_opt("exit-idle", optarg, 0, 86400, &p->exit_idle_s))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_COMMIT_INTERVAL:
+            if (!parse_int_opt("commit-interval", optarg, 10, 10000, &p->commit_interval_ms))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_PARTITIONS:
+            if (!parse_int_opt("partitions", optarg, 1, MAX_PARTITIONS, &p->create_partitions))
+                return WX_EXIT_USAGE;
+            break;
+        default: {
+            int r = options_analytics(opt, optarg, &p->cfg);
+            if (r == 1)
+                break;
+            if (r == 0)
+                usage(stderr);
+            return WX_EXIT_USAGE;
+        }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "wxstream process: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return WX_EXIT_USAGE;
+    }
+    p->cfg.grace_sec = grace;
+    char err[256];
+    if (wx_config_check(&p->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "wxstream process: %s\n", err);
+        return WX_EXIT_USAGE;
+    }
+    snprintf(p->input, sizeof p->input, "%s%s", prefix, input);
+    snprintf(p->hourly, sizeof p->hourly, "%s%s-hourly", prefix, p->group);
+    snprintf(p->changelog, sizeof p->changelog, "%s%s-changelog", prefix, p->group);
+    for (int i = 0; i < T_COUNT; i++)
+        snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
+
+    wx_signals_install();
+    int status = WX_EXIT_FAIL;
+    if (setup(p) == 0 && run(p) == 0)
+        status = WX_EXIT_OK;
+    teardown(p);
+    if (!p->quiet)
+        wx_log(CMD,
+               "%ld readings and %ld internal records read; Output %ld, MaxTemp %ld, Outliers %ld, "
+               "DeadLetter %ld (parse %ld, too_long %ld, station %ld, duplicate %ld, late %ld, "
+               "internal %ld); %ld transactions",
+               p->consumed_input, p->consumed_hourly, p->produced[T_OUTPUT],
+               p->produced[T_MAXTEMP], p->produced[T_OUTLIERS], p->produced[T_DEADLETTER],
+               p->dead_by_reason[0], p->dead_by_reason[1], p->dead_by_reason[2],
+               p->dead_by_reason[3], p->dead_by_reason[4], p->dead_by_reason[5], p->transactions);
+    return status;
+}

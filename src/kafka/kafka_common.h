@@ -1,0 +1,55 @@
+/* kafka_common: what every Kafka command shares — broker list and -X properties (kcat's
+ * conventions), topic creation, signal handling for a clean stop.
+ *
+ * The only global state in wxstream lives here: the stop flag set by SIGINT/SIGTERM. */
+#ifndef WX_KAFKA_COMMON_H
+#define WX_KAFKA_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define WX_DEFAULT_BROKERS "127.0.0.1:9092"
+#define WX_KAFKA_MAX_PROPS 64
+
+typedef struct wx_kafka_opts {
+    const char *brokers;                    /* -b; default $WX_BROKERS or WX_DEFAULT_BROKERS */
+    const char *props[WX_KAFKA_MAX_PROPS];  /* -X key=value, applied last, in order */
+    size_t n_props;
+    bool debug;                             /* log librdkafka's messages too */
+} wx_kafka_opts_t;
+
+void wx_kafka_opts_init(wx_kafka_opts_t *o);
+/* Records one -X key=value. Returns 0, or -1 with a message on stderr. */
+int wx_kafka_opts_add(wx_kafka_opts_t *o, const char *kv);
+
+/* A configuration with bootstrap.servers, the caller's settings (pairs of key, value, ended by
+ * NULL), then every -X property, so the user has the last word. NULL with errstr on a bad
+ * property. */
+rd_kafka_conf_t *wx_kafka_conf(const wx_kafka_opts_t *o, const char *const *settings,
+                               char *errstr, size_t errstr_size);
+
+/* The topic's partition count, 0 when it does not exist, -1 when metadata could not be had. */
+int wx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+                             size_t errstr_size);
+
+/* Creates the topic with `partitions` partitions (replication 1 on a single broker, else the
+ * broker default) and the given configs (pairs, NULL-ended; may be NULL) unless it exists.
+ * Returns its partition count, or -1 with errstr. */
+int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                          const char *const *configs, int timeout_ms, char *errstr,
+                          size_t errstr_size);
+
+/* SIGINT/SIGTERM set the stop flag (a second one exits at once). */
+void wx_signals_install(void);
+bool wx_stop_requested(void);
+
+/* Prints "wxstream CMD: ..." to stderr. */
+void wx_log(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Help text for -b/-X shared by the Kafka commands. */
+void wx_kafka_opts_help(FILE *f);
+
+#endif
