@@ -1,0 +1,44 @@
+# Convenience wrapper around CMake/CTest. The two commands a newcomer needs:
+#   make test   install what is missing, build, run every test (unit, command, integration
+#               against a real Kafka broker), then the unit and command tests again under
+#               AddressSanitizer + UndefinedBehaviorSanitizer (clang)
+#   make demo   the whole pipeline on synthetic data for the seed's three stations
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build build-san test test-unit test-san demo bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-san:
+	CC=clang cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DWX_SANITIZE=ON > /dev/null
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+
+# Unit and command tests only: no broker needed.
+test-unit: build
+	cd $(BUILD) && ctest -L 'unit|cli' --output-on-failure
+
+test-san: build-san
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest -L 'unit|cli' --output-on-failure
+
+test: deps build build-san
+	cd $(BUILD) && ctest --output-on-failure
+	$(MAKE) test-san
+
+demo: deps build
+	scripts/demo.sh $(BUILD)/wxstream
+
+bench: build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
