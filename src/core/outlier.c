@@ -56,7 +56,10 @@ struct outlier_state {
     int ring_n;
     outlier_pending_t pending;
     outlier_run_t run;
-    double scratch[OUTLIER_WINDOW_MAX]; /* differences, then deviations, for the medians */
+    /* The ring's consecutive differences, kept sorted as the ring slides, so the spike test's
+     * median is a lookup and its MAD one linear walk (this ran on every reading). */
+    double sdiff[OUTLIER_WINDOW_MAX];
+    int n_sdiff;
 };
 
 const char *outlier_reason_name(outlier_reason_t r)
@@ -201,37 +204,84 @@ static int ring_index(const outlier_state_t *s, int i)
     return (s->ring_head + i) % s->cfg.spike_window;
 }
 
+static void sdiff_insert(outlier_state_t *s, double d)
+{
+    int j = s->n_sdiff;
+    while (j > 0 && s->sdiff[j - 1] > d) {
+        s->sdiff[j] = s->sdiff[j - 1];
+        j--;
+    }
+    s->sdiff[j] = d;
+    s->n_sdiff++;
+}
+
+/* Removes one element equal to d: it is recomputed from the same two doubles it was made of,
+ * so it is bit-identical to the one inserted. */
+static void sdiff_remove(outlier_state_t *s, double d)
+{
+    for (int i = 0; i < s->n_sdiff; i++) {
+        if (s->sdiff[i] == d) {
+            memmove(&s->sdiff[i], &s->sdiff[i + 1], (size_t)(s->n_sdiff - i - 1) * sizeof(double));
+            s->n_sdiff--;
+            return;
+        }
+    }
+}
+
 static void ring_reset(outlier_state_t *s, wx_time_t time, double value)
 {
     s->ring_head = 0;
     s->ring_n = 1;
     s->ring_time[0] = time;
     s->ring_value[0] = value;
+    s->n_sdiff = 0;
 }
 
 static void ring_append(outlier_state_t *s, wx_time_t time, double value)
 {
     int w = s->cfg.spike_window;
     int at = (s->ring_head + s->ring_n) % w;
-    if (s->ring_n == w)
+    if (s->ring_n > 0)
+        sdiff_insert(s, value - s->ring_value[ring_index(s, s->ring_n - 1)]);
+    if (s->ring_n == w) {
+        if (w > 1) /* the oldest difference leaves with the oldest value */
+            sdiff_remove(s, s->ring_value[ring_index(s, 1)] - s->ring_value[ring_index(s, 0)]);
         s->ring_head = (s->ring_head + 1) % w;
-    else
+    } else {
         s->ring_n++;
+    }
     s->ring_time[at] = time;
     s->ring_value[at] = value;
 }
 
-static int cmp_double(const void *a, const void *b)
+static double sorted_median(const double *a, int n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0;
 }
 
-/* Median of a[0..n-1] (n >= 1); reorders a. */
-static double median(double *a, int n)
+/* The k-th smallest of |a[i] - med| over sorted a: the deviations left and right of med are
+ * each sorted, so walk outwards and take the smaller each time. */
+static double kth_deviation(const double *a, int n, double med, int k)
 {
-    qsort(a, (size_t)n, sizeof *a, cmp_double);
-    return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0;
+    int r = 0;
+    while (r < n && a[r] < med)
+        r++;
+    int l = r - 1;
+    double v = 0.0;
+    for (int i = 0; i <= k; i++) {
+        if (l >= 0 && (r >= n || med - a[l] <= a[r] - med))
+            v = med - a[l--];
+        else
+            v = a[r++] - med;
+    }
+    return v;
+}
+
+static double median_deviation(const double *a, int n, double med)
+{
+    if (n % 2)
+        return kth_deviation(a, n, med, n / 2);
+    return (kth_deviation(a, n, med, n / 2 - 1) + kth_deviation(a, n, med, n / 2)) / 2.0;
 }
 
 /* The spike test's first half, when a valid reading arrives: its forecast from the history and
@@ -250,13 +300,9 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
      * reading is accepted). */
     if (!within(s->ring_time[last], p->time, c->history_gap_sec))
         return;
-    int nd = n - 1;
-    for (int i = 0; i < nd; i++)
-        s->scratch[i] = s->ring_value[ring_index(s, i + 1)] - s->ring_value[ring_index(s, i)];
-    double med = median(s->scratch, nd);
-    for (int i = 0; i < nd; i++)
-        s->scratch[i] = fabs(s->scratch[i] - med);
-    double mad = median(s->scratch, nd);
+    int nd = s->n_sdiff; /* n - 1 */
+    double med = sorted_median(s->sdiff, nd);
+    double mad = median_deviation(s->sdiff, nd, med);
     double sigma = fmax(1.4826 * mad, c->spike_sigma_floor);
     p->expected = s->ring_value[last] + med;
     p->limit = fmax(c->spike_k * sigma, c->spike_min_delta);
@@ -401,6 +447,9 @@ int outlier_load(outlier_state_t *s, wxser_reader_t *in)
         s->ring_value[s->ring_n] = v;
         s->ring_n++;
     }
+    s->n_sdiff = 0;
+    for (int i = 1; i < s->ring_n; i++)
+        sdiff_insert(s, s->ring_value[i] - s->ring_value[i - 1]);
     s->pending.active = wxser_get_u8(in) != 0;
     s->pending.id = wxser_get_u64(in);
     s->pending.time = wxser_get_i64(in);
