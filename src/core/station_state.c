@@ -64,6 +64,8 @@ int station_state_offset_for(const uscrn_reading_t *r, int32_t *offset_min, char
 
 station_state_t *station_state_new(int32_t wban, int32_t lst_offset_min, const wx_config_t *cfg)
 {
+    if (lst_offset_min % 60 != 0) /* hours must be UTC hours too (window.h) */
+        return NULL;
     station_state_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
@@ -112,14 +114,17 @@ static void emit_oldest(station_state_t *s, const station_sink_t *sink)
         sink->hourly(sink->ctx, &r);
 }
 
-static window_acc_t *open_window(station_state_t *s, const window_key_t *key,
-                                 const station_sink_t *sink)
+static window_acc_t *open_window(station_state_t *s, wx_time_t utc, const station_sink_t *sink)
 {
+    wx_time_t start = window_start(s->cfg.hour_assign, utc, s->offset_min);
     int i = 0;
-    while (i < s->n_open && s->open[i].key.start < key->start)
+    while (i < s->n_open && s->open[i].key.start < start)
         i++;
-    if (i < s->n_open && s->open[i].key.start == key->start)
+    if (i < s->n_open && s->open[i].key.start == start)
         return &s->open[i];
+    window_key_t key;
+    /* station_state_new refused offsets that are not whole hours: this cannot fail. */
+    window_assign(s->cfg.hour_assign, utc, s->offset_min, &key);
     if (s->n_open == STATION_STATE_MAX_OPEN) {
         /* Cannot happen while lookahead <= 1 h (config check); closing early keeps the bound. */
         emit_oldest(s, sink);
@@ -128,19 +133,15 @@ static window_acc_t *open_window(station_state_t *s, const window_key_t *key,
             i = 0;
     }
     memmove(&s->open[i + 1], &s->open[i], (size_t)(s->n_open - i) * sizeof s->open[0]);
-    window_acc_init(&s->open[i], key);
+    window_acc_init(&s->open[i], &key);
     s->n_open++;
     return &s->open[i];
 }
 
 static void take_verdict(station_state_t *s, const outlier_verdict_t *v, const station_sink_t *sink)
 {
-    window_key_t key;
-    /* The offset was checked when the state was made, so assignment cannot fail here. */
-    if (window_assign(s->cfg.hour_assign, v->time, s->offset_min, &key) == 0) {
-        window_acc_t *a = open_window(s, &key, sink);
-        window_acc_add(a, v->value, v->reason == OUTLIER_NONE);
-    }
+    window_acc_t *a = open_window(s, v->time, sink);
+    window_acc_add(a, v->value, v->reason == OUTLIER_NONE);
     if (v->reason != OUTLIER_NONE && sink && sink->outlier) {
         outlier_event_t ev = {s->wban, s->offset_min, *v};
         sink->outlier(sink->ctx, &ev);

@@ -56,6 +56,7 @@ typedef struct station_state station_state_t;
 int station_state_offset_for(const uscrn_reading_t *r, int32_t *offset_min, char *errstr,
                              size_t errstr_size);
 
+/* NULL when memory runs out or the offset is not a whole number of hours. */
 station_state_t *station_state_new(int32_t wban, int32_t lst_offset_min, const wx_config_t *cfg);
 void station_state_destroy(station_state_t *s);
 

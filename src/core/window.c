@@ -4,15 +4,21 @@
 #include <math.h>
 #include <string.h>
 
+wx_time_t window_start(hour_assign_t how, wx_time_t utc, int32_t lst_offset_min)
+{
+    /* With a whole-hour offset the LST hour starts on a UTC hour boundary too. Interval end: a
+     * reading ending at H+1h (exactly) still belongs to hour H. */
+    (void)lst_offset_min;
+    wx_time_t probe = how == HOUR_ASSIGN_INTERVAL_END ? utc - 1 : utc;
+    return wx_floor_div(probe, WX_HOUR) * WX_HOUR;
+}
+
 int window_assign(hour_assign_t how, wx_time_t utc, int32_t lst_offset_min, window_key_t *key)
 {
     if (lst_offset_min % 60 != 0)
         return -1;
     wx_time_t offset = (wx_time_t)lst_offset_min * WX_MINUTE;
-    wx_time_t local = utc + offset;
-    /* Interval end: a reading ending at H+1h (exactly) still belongs to hour H. */
-    wx_time_t probe = how == HOUR_ASSIGN_INTERVAL_END ? local - 1 : local;
-    wx_time_t local_start = wx_floor_div(probe, WX_HOUR) * WX_HOUR;
+    wx_time_t local_start = window_start(how, utc, lst_offset_min) + offset;
     int32_t hhmm;
     key->start = local_start - offset;
     key->end = key->start + WX_HOUR;

@@ -34,6 +34,10 @@ typedef struct window_key {
  * UTC. Returns 0, or -1 when the offset is not a whole number of hours. */
 int window_assign(hour_assign_t how, wx_time_t utc, int32_t lst_offset_min, window_key_t *key);
 
+/* Just the UTC start of that hour (no calendar arithmetic): the cheap part of window_assign,
+ * for finding an hour that is already open. The offset must be whole hours. */
+wx_time_t window_start(hour_assign_t how, wx_time_t utc, int32_t lst_offset_min);
+
 /* Parses "interval-end" / "timestamp". Returns 0 or -1. */
 int window_parse_assign(const char *s, hour_assign_t *out);
 const char *window_assign_name(hour_assign_t how);
