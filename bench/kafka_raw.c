@@ -1,0 +1,171 @@
+/* kafka_raw: the baseline for wxstream's Kafka benchmarks — how fast plain librdkafka consumes
+ * or produces the same records on the same broker, with no work per record.
+ *
+ *   kafka_raw consume BROKERS TOPIC           read every partition from the start to the end
+ *                                             (read_committed), print records and records/s
+ *   kafka_raw produce BROKERS TOPIC FILE      produce each line of FILE (key = first 5 bytes),
+ *                                             idempotent, wait for every delivery
+ * Output: one line "raw-consume N records S s R records/s" (or raw-produce). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *const *kv)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+    for (size_t i = 0; kv[i]; i += 2)
+        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], err, sizeof err) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "kafka_raw: %s\n", err);
+            exit(1);
+        }
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "kafka_raw: %s\n", err);
+        exit(1);
+    }
+    return rk;
+}
+
+static int consume(const char *brokers, const char *topic)
+{
+    const char *const kv[] = {"group.id", "kafka-raw-bench", "enable.auto.commit", "false",
+                              "isolation.level", "read_committed", "enable.partition.eof", "true",
+                              NULL};
+    rd_kafka_t *rk = make(RD_KAFKA_CONSUMER, brokers, kv);
+    const struct rd_kafka_metadata *md;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1 ||
+        md->topics[0].partition_cnt == 0) {
+        fprintf(stderr, "kafka_raw: no topic %s\n", topic);
+        return 1;
+    }
+    int n = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_poll_set_consumer(rk);
+    long count = 0;
+    size_t bytes = 0;
+    int eofs = 0;
+    double t0 = 0;
+    while (eofs < n) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            eofs++;
+        else if (!m->err) {
+            if (!count)
+                t0 = now_s();
+            count++;
+            bytes += m->len;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double secs = now_s() - t0;
+    printf("raw-consume %ld records %.3f s %.0f records/s (%zu bytes)\n", count, secs,
+           secs > 0 ? (double)count / secs : 0.0, bytes);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+static long failed;
+static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op)
+{
+    (void)rk;
+    (void)op;
+    if (m->err)
+        failed++;
+}
+
+static int produce(const char *brokers, const char *topic, const char *path)
+{
+    const char *const kv[] = {"enable.idempotence", "true", "linger.ms", "20",
+                              "partitioner", "murmur2_random", NULL};
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+    for (size_t i = 0; kv[i]; i += 2)
+        rd_kafka_conf_set(conf, kv[i], kv[i + 1], err, sizeof err);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_dr);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    FILE *f = fopen(path, "r");
+    if (!rk || !f) {
+        fprintf(stderr, "kafka_raw: cannot start (%s)\n", f ? err : path);
+        return 1;
+    }
+    /* Read everything first so file I/O is not timed. */
+    char *line = NULL;
+    size_t cap = 0, n_lines = 0, n_cap = 0;
+    ssize_t len;
+    char **lines = NULL;
+    size_t *lens = NULL;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (n_lines == n_cap) {
+            n_cap = n_cap ? n_cap * 2 : 1024;
+            lines = realloc(lines, n_cap * sizeof *lines);
+            lens = realloc(lens, n_cap * sizeof *lens);
+        }
+        if (line[len - 1] == '\n')
+            len--;
+        lines[n_lines] = malloc((size_t)len);
+        memcpy(lines[n_lines], line, (size_t)len);
+        lens[n_lines++] = (size_t)len;
+    }
+    fclose(f);
+    free(line);
+    double t0 = now_s();
+    for (size_t i = 0; i < n_lines; i++) {
+        for (;;) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(lines[i], lens[i] < 5 ? lens[i] : 5),
+                RD_KAFKA_V_VALUE(lines[i], lens[i]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(rk, 10);
+                continue;
+            }
+            if (e)
+                failed++;
+            break;
+        }
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 60000);
+    double secs = now_s() - t0;
+    printf("raw-produce %zu records %.3f s %.0f records/s (%ld failed)\n", n_lines, secs,
+           secs > 0 ? (double)n_lines / secs : 0.0, failed);
+    for (size_t i = 0; i < n_lines; i++)
+        free(lines[i]);
+    free(lines);
+    free(lens);
+    rd_kafka_destroy(rk);
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "consume"))
+        return consume(argv[2], argv[3]);
+    if (argc == 5 && !strcmp(argv[1], "produce"))
+        return produce(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: kafka_raw consume BROKERS TOPIC | produce BROKERS TOPIC FILE\n");
+    return 2;
+}
