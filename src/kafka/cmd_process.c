@@ -89,6 +89,7 @@ typedef struct proc {
     wxbuf_t key, value;
     /* counters */
     long consumed_input, consumed_hourly, transactions, delivery_errors;
+    int64_t first_input_ms, last_input_ms; /* for the rate in the summary */
     long produced[T_COUNT];
     long dead_by_reason[6];
     char first_delivery_error[512];
@@ -568,6 +569,9 @@ static void handle(proc_t *p, rd_kafka_message_t *m)
         ip->last_msg_ms = now_ms();
         p->consumed_input++;
         p->txn_consumed++;
+        p->last_input_ms = ip->last_msg_ms;
+        if (!p->first_input_ms)
+            p->first_input_ms = p->last_input_ms;
     } else {
         hr_part_t *hp = p->hr[part];
         if (!hp)
@@ -997,6 +1001,11 @@ int cmd_process(int argc, char **argv)
     if (setup(p) == 0 && run(p) == 0)
         status = WX_EXIT_OK;
     teardown(p);
+    if (!p->quiet && p->consumed_input > 1) {
+        double secs = (double)(p->last_input_ms - p->first_input_ms) / 1000.0;
+        wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s", p->consumed_input,
+               secs, secs > 0 ? (double)p->consumed_input / secs : 0.0);
+    }
     if (!p->quiet)
         wx_log(CMD,
                "%ld readings and %ld internal records read; Output %ld, MaxTemp %ld, Outliers %ld, "
