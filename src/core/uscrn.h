@@ -98,7 +98,7 @@ int uscrn_finish(uscrn_reading_t *r, char *errstr, size_t errstr_size);
 /* Parses one line (without its newline; a trailing '\r' is tolerated). Returns 0 on success;
  * -1 with a reason naming the field and columns in errstr (e.g.
  * "AIR_TEMPERATURE (cols 58-64): not a number: \"12.x\"", "line has NUL bytes",
- * "line is 80 characters, expected 134 (23 fields)"). */
+ * "22 fields, expected 23 (line is 131 characters, expected 134)"). */
 int uscrn_parse_line(const char *line, size_t len, uscrn_reading_t *out, char *errstr,
                      size_t errstr_size);
 

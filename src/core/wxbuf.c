@@ -1,0 +1,249 @@
+/* wxbuf: a growable byte buffer and the two JSON primitives every writer needs (see wxbuf.h).
+ *
+ * wxbuf_json_string turns *any* bytes into a valid JSON string (bytes that are not UTF-8 become
+ * \u00XX of the byte); wxbuf_json_number prints fixed decimals without printf on the common path,
+ * falling back to snprintf only when a value sits too close to a rounding tie to decide cheaply,
+ * so the output always equals what "%.*f" would print, then trimmed. */
+#include "wxbuf.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Makes room for `extra` more bytes plus the terminating NUL. */
+static bool reserve(wxbuf_t *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - 1 - b->len) {
+        b->failed = true;
+        return false;
+    }
+    const size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void wxbuf_reset(wxbuf_t *b)
+{
+    b->len = 0;
+    b->failed = false;
+    if (b->data || reserve(b, 0))
+        b->data[0] = '\0';
+}
+
+void wxbuf_free(wxbuf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}
+
+void wxbuf_append(wxbuf_t *b, const char *s, size_t n)
+{
+    if (n == 0 || !reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void wxbuf_puts(wxbuf_t *b, const char *s)
+{
+    wxbuf_append(b, s, strlen(s));
+}
+
+void wxbuf_putc(wxbuf_t *b, char c)
+{
+    if (!reserve(b, 1))
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void wxbuf_printf(wxbuf_t *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        wxbuf_append(b, small, (size_t)n);
+        return;
+    }
+    if (!reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence starting at s[0] (n > 0 bytes available), or 0 when the
+ * bytes there are not valid UTF-8 (overlong forms, surrogates and > U+10FFFF are invalid). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    const unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && s[1] >= 0xA0)
+            return 0; /* UTF-16 surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90)
+            return 0; /* overlong */
+        if (c == 0xF4 && s[1] >= 0x90)
+            return 0; /* above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    wxbuf_putc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run > i) {
+            wxbuf_append(b, s + i, run - i);
+            i = run;
+            continue;
+        }
+        const unsigned c = u[i];
+        char esc[6];
+        size_t k = c >= 0x80 ? utf8_len(u + i, n - i) : 0;
+        if (k > 0) {
+            wxbuf_append(b, s + i, k);
+            i += k;
+            continue;
+        }
+        switch (c) {
+        case '"': wxbuf_append(b, "\\\"", 2); break;
+        case '\\': wxbuf_append(b, "\\\\", 2); break;
+        case '\b': wxbuf_append(b, "\\b", 2); break;
+        case '\f': wxbuf_append(b, "\\f", 2); break;
+        case '\n': wxbuf_append(b, "\\n", 2); break;
+        case '\r': wxbuf_append(b, "\\r", 2); break;
+        case '\t': wxbuf_append(b, "\\t", 2); break;
+        default: /* other control characters, and bytes that are not UTF-8 */
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            wxbuf_append(b, esc, 6);
+            break;
+        }
+        i++;
+    }
+    wxbuf_putc(b, '"');
+}
+
+/* Writes |v| rounded to `decimals` decimals as digits into buf (no sign), exactly as "%.*f"
+ * would, or returns 0 when the fast path cannot decide and the caller must use snprintf. */
+static size_t fixed_fast(double av, int decimals, char *buf)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals > 9)
+        return 0;
+    const double scaled = av * pow10[decimals];
+    if (!(scaled < 1e12)) /* keeps the product's rounding error far below the tie margin */
+        return 0;
+    const double fl = floor(scaled);
+    const double frac = scaled - fl;
+    if (fabs(frac - 0.5) < 1e-3)
+        return 0; /* near a tie: printf decides on the exact binary value */
+    uint64_t m = (uint64_t)fl + (frac > 0.5);
+    char tmp[32];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+        if (decimals > 0 && n == (size_t)decimals)
+            tmp[n++] = '.';
+    } while (m > 0 || n <= (size_t)decimals + (decimals > 0));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        wxbuf_append(b, "null", 4);
+        return;
+    }
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 20)
+        decimals = 20;
+    char buf[400]; /* DBL_MAX has 309 integer digits */
+    size_t n;
+    bool neg = signbit(v);
+    size_t k = fixed_fast(fabs(v), decimals, buf + 1);
+    if (k > 0) {
+        buf[0] = '-';
+        n = k + 1;
+    } else {
+        int w = snprintf(buf + 1, sizeof buf - 1, "%.*f", decimals, fabs(v));
+        buf[0] = '-';
+        n = (size_t)w + 1;
+    }
+    /* Trim trailing zeros, keep one decimal; add ".0" when there was no decimal point. */
+    char *dot = memchr(buf + 1, '.', n - 1);
+    if (dot) {
+        while (buf[n - 1] == '0' && buf + n - 2 > dot)
+            n--;
+    } else {
+        buf[n++] = '.';
+        buf[n++] = '0';
+    }
+    /* "-0.0" is written as "0.0": a value that rounds to zero has no sign. */
+    bool all_zero = true;
+    for (size_t i = 1; i < n; i++)
+        if (buf[i] != '0' && buf[i] != '.') {
+            all_zero = false;
+            break;
+        }
+    if (neg && !all_zero)
+        wxbuf_append(b, buf, n);
+    else
+        wxbuf_append(b, buf + 1, n - 1);
+}
