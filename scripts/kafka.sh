@@ -281,11 +281,14 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=$AUTO_CREATE
 delete.topic.enable=true
 
-# small machine: fewer threads, short retention
+# small machine: fewer threads
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
-log.retention.hours=24
+# No time-based retention: replayed readings carry their historical timestamps (the record
+# timestamp is the reading's time), so any retention.ms would delete them as they arrive.
+log.retention.ms=-1
+log.retention.bytes=-1
 log.segment.bytes=104857600
 EOF
     # shutdownHook = disable: otherwise log4j2 stops logging at the first SIGTERM,

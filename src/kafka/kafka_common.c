@@ -145,8 +145,15 @@ int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
         snprintf(errstr, errstr_size, "topic %s: %s", topic, e);
         return -1;
     }
-    for (size_t i = 0; configs && configs[i]; i += 2)
+    bool retention_given = false;
+    for (size_t i = 0; configs && configs[i]; i += 2) {
         rd_kafka_NewTopic_set_config(nt, configs[i], configs[i + 1]);
+        retention_given |= !strcmp(configs[i], "retention.ms");
+    }
+    /* Readings carry their own (historical) timestamps: time-based retention would delete a
+     * replayed year as soon as its segments roll. */
+    if (!retention_given)
+        rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1");
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(ao, timeout_ms, NULL, 0);

@@ -35,9 +35,10 @@ rd_kafka_conf_t *wx_kafka_conf(const wx_kafka_opts_t *o, const char *const *sett
 int wx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
                              size_t errstr_size);
 
-/* Creates the topic with `partitions` partitions (replication 1 on a single broker, else the
- * broker default) and the given configs (pairs, NULL-ended; may be NULL) unless it exists.
- * Returns its partition count, or -1 with errstr. */
+/* Creates the topic with `partitions` partitions (the broker's default replication) and the
+ * given configs (pairs, NULL-ended; may be NULL) unless it exists. retention.ms is -1 unless
+ * given: records carry the readings' historical timestamps, which time-based retention would
+ * delete at once. Returns its partition count, or -1 with errstr. */
 int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
                           const char *const *configs, int timeout_ms, char *errstr,
                           size_t errstr_size);
