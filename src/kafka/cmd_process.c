@@ -67,7 +67,9 @@ typedef struct proc {
     int commit_interval_ms;
     int exit_idle_s;
     int idle_timeout_s;
+    int broker_timeout_s;
     bool quiet;
+    bool tty;
 
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
@@ -77,8 +79,11 @@ typedef struct proc {
     in_part_t *in[MAX_PARTITIONS];
     hr_part_t *hr[MAX_PARTITIONS];
     bool in_txn;
+    bool in_rebalance;
     bool stopping;
     bool failed;
+    int64_t trouble_since_ms; /* first failed commit since the last good one, 0 = none */
+    long rewinds;
     int64_t last_commit_ms;
     int64_t started_ms;
     int64_t assigned_ms;
@@ -202,7 +207,7 @@ static void write_dead(proc_t *p, const dead_letter_t *d)
     produce_result(p, T_DEADLETTER);
 }
 
-/* A displaced duplicate has no source of its own: name it by its offset (its seq). */
+/* Stream dead letters carry their offset as seq; the source is named here, only when needed. */
 static void on_dead_in(void *ctx, const dead_letter_t *d)
 {
     route_t *c = ctx;
@@ -235,6 +240,15 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
 {
     if (n == 0)
         return 0;
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t qerr =
+        rd_kafka_query_watermark_offsets(p->restorer, p->changelog, 0, &lo, &hi, 10000);
+    if (qerr) {
+        wx_log(CMD, "restoring state: %s: %s", p->changelog, rd_kafka_err2str(qerr));
+        return -1;
+    }
+    if (hi <= lo)
+        return 0; /* nothing was ever committed */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
@@ -368,22 +382,59 @@ static void drop_state(proc_t *p)
 
 /* ------------------------------------------------------------------ transactions */
 
+static int rewind_to_last_commit(proc_t *p);
+
+/* After a failed transaction call: retriable errors are retried by the caller; an abortable one
+ * aborts the transaction and rewinds to the last commit (state reloaded, input re-read from the
+ * committed offsets, the same results produced again); a fatal one (e.g. fenced by a newer
+ * instance with the same --instance-id) ends the run. Returns true when the transaction is over
+ * (aborted or failed), false when the caller may retry. Takes ownership of error. */
 static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
 {
-    if (!error)
-        return false;
     char msg[600];
     snprintf(msg, sizeof msg, "%s: %s", what, rd_kafka_error_string(error));
+    int64_t now = now_ms();
+    if (!p->trouble_since_ms)
+        p->trouble_since_ms = now;
+    if (now - p->trouble_since_ms > p->broker_timeout_s * 1000LL) {
+        rd_kafka_error_destroy(error);
+        fail(p, "%s; giving up after --broker-timeout", msg);
+        return true;
+    }
+    if (rd_kafka_error_is_retriable(error) && !rd_kafka_error_txn_requires_abort(error)) {
+        if (!p->quiet)
+            wx_log(CMD, "%s (retrying)", msg);
+        rd_kafka_error_destroy(error);
+        nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+        return false;
+    }
     if (rd_kafka_error_txn_requires_abort(error)) {
-        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, 30000);
-        if (e2)
+        rd_kafka_error_destroy(error);
+        if (!p->quiet)
+            wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", msg);
+        for (;;) {
+            rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, 30000);
+            if (!e2)
+                break;
+            bool retry = rd_kafka_error_is_retriable(e2) &&
+                         now_ms() - p->trouble_since_ms <= p->broker_timeout_s * 1000LL;
+            wx_log(CMD, "aborting the transaction: %s", rd_kafka_error_string(e2));
             rd_kafka_error_destroy(e2);
+            if (!retry) {
+                fail(p, "%s", "the transaction could not be aborted");
+                return true;
+            }
+        }
         p->in_txn = false;
-        fail(p, "%s; the transaction was aborted — a restart resumes from the last commit", msg);
-    } else {
-        fail(p, "%s", msg);
+        p->delivery_errors = 0;
+        p->rewinds++;
+        /* In a revocation the partitions are being dropped anyway; their next owner restores. */
+        if (!p->in_rebalance && rewind_to_last_commit(p) != 0)
+            fail(p, "%s", "could not resume from the last commit");
+        return true;
     }
     rd_kafka_error_destroy(error);
+    fail(p, "%s", msg);
     return true;
 }
 
@@ -391,11 +442,15 @@ static void begin(proc_t *p)
 {
     if (p->in_txn || p->failed)
         return;
-    if (!txn_error(p, rd_kafka_begin_transaction(p->producer), "begin transaction")) {
-        p->in_txn = true;
-        p->txn_records = 0;
-        p->txn_consumed = 0;
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(p->producer);
+    if (e) {
+        rd_kafka_error_destroy(e);
+        fail(p, "%s", "begin transaction failed");
+        return;
     }
+    p->in_txn = true;
+    p->txn_records = 0;
+    p->txn_consumed = 0;
 }
 
 /* Progress records: every internal partition learns how far each of our input partitions
@@ -471,22 +526,31 @@ static void commit(proc_t *p)
                                               assigned->elems[i].partition)
                 ->offset = assigned->elems[i].offset;
     rd_kafka_topic_partition_list_destroy(assigned);
-    if (offsets->cnt > 0) {
+    while (offsets->cnt > 0) {
         rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->consumer);
         rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md, 30000);
         rd_kafka_consumer_group_metadata_destroy(md);
+        if (!e)
+            break;
         if (txn_error(p, e, "committing offsets in the transaction")) {
             rd_kafka_topic_partition_list_destroy(offsets);
             return;
         }
     }
     rd_kafka_topic_partition_list_destroy(offsets);
-    if (txn_error(p, rd_kafka_commit_transaction(p->producer, 60000), "commit transaction"))
-        return;
+    for (;;) {
+        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->producer, 60000);
+        if (!e)
+            break;
+        if (txn_error(p, e, "commit transaction"))
+            return;
+    }
     if (p->delivery_errors) {
+        /* librdkafka fails the commit when a message failed; this is a second line of defence. */
         fail(p, "a result could not be delivered: %s", p->first_delivery_error);
         return;
     }
+    p->trouble_since_ms = 0;
     p->in_txn = false;
     p->transactions++;
     p->last_commit_ms = now_ms();
@@ -510,6 +574,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     proc_t *p = opaque;
+    p->in_rebalance = true;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (restore(p, parts) != 0) {
             fail(p, "%s", "could not restore the state of the assigned partitions");
@@ -522,6 +587,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->assigned_ms = now_ms();
         begin(p);
     } else {
+        if (!p->quiet)
+            wx_log(CMD, "%d partitions revoked: committing what they produced", parts->cnt);
         /* Everything consumed so far is committed with its state before the partitions go. */
         commit(p);
         drop_state(p);
@@ -529,11 +596,52 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (!p->stopping)
             begin(p);
     }
+    p->in_rebalance = false;
+}
+
+/* After an aborted transaction: throw the in-memory state away, load the last committed
+ * snapshots, and seek every assigned partition back to its committed offset. */
+static int rewind_to_last_commit(proc_t *p)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (rd_kafka_assignment(p->consumer, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    int rc = -1;
+    drop_state(p);
+    if (restore(p, assigned) != 0)
+        goto done;
+    rd_kafka_resp_err_t err = rd_kafka_committed(p->consumer, assigned, 30000);
+    if (err) {
+        wx_log(CMD, "reading the committed offsets: %s", rd_kafka_err2str(err));
+        goto done;
+    }
+    for (int i = 0; i < assigned->cnt; i++)
+        if (assigned->elems[i].offset < 0)
+            assigned->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(p->consumer, assigned, 30000);
+    if (e) {
+        wx_log(CMD, "seeking back to the last commit: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        goto done;
+    }
+    for (int i = 0; i < assigned->cnt; i++)
+        if (assigned->elems[i].err) {
+            wx_log(CMD, "seeking %s/%d back: %s", assigned->elems[i].topic,
+                   (int)assigned->elems[i].partition, rd_kafka_err2str(assigned->elems[i].err));
+            goto done;
+        }
+    rc = 0;
+    if (!p->quiet)
+        wx_log(CMD, "resumed from the last commit (%d partitions)", assigned->cnt);
+done:
+    rd_kafka_topic_partition_list_destroy(assigned);
+    begin(p);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ consuming */
 
-static void handle(proc_t *p, rd_kafka_message_t *m)
+static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
 {
     const char *topic = rd_kafka_topic_name(m->rkt);
     int32_t part = m->partition;
@@ -558,15 +666,14 @@ static void handle(proc_t *p, rd_kafka_message_t *m)
         in_part_t *ip = p->in[part];
         if (!ip)
             return;
-        char source[TOPIC_MAX + 64];
-        snprintf(source, sizeof source, "%s/%d@%" PRId64, topic, (int)part, m->offset);
+        /* The source name is formatted only if a dead letter needs it (on_dead_in). */
         route_t route = {p, p->input, part};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
-        if (stream_part_offer(ip->sp, m->payload, m->len, source, (uint64_t)m->offset, &sink) != 0)
+        if (stream_part_offer(ip->sp, m->payload, m->len, NULL, (uint64_t)m->offset, &sink) != 0)
             fail(p, "%s", "out of memory");
         ip->dirty = true;
         ip->eof = false;
-        ip->last_msg_ms = now_ms();
+        ip->last_msg_ms = now;
         p->consumed_input++;
         p->txn_consumed++;
         p->last_input_ms = ip->last_msg_ms;
@@ -596,7 +703,7 @@ static void handle(proc_t *p, rd_kafka_message_t *m)
         }
         hp->dirty = true;
         hp->eof = false;
-        hp->last_msg_ms = now_ms();
+        hp->last_msg_ms = now;
         p->consumed_hourly++;
         p->txn_consumed++;
     }
@@ -652,7 +759,7 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
 static void progress_line(proc_t *p, int64_t now)
 {
     static int64_t last;
-    if (p->quiet || !isatty(STDERR_FILENO) || now - last < 1000)
+    if (p->quiet || !p->tty || now - last < 1000)
         return;
     last = now;
     double secs = (double)(now - p->started_ms) / 1000.0;
@@ -666,17 +773,22 @@ static void progress_line(proc_t *p, int64_t now)
 static int run(proc_t *p)
 {
     p->started_ms = p->last_commit_ms = p->assigned_ms = p->last_output_commit_ms = now_ms();
+    p->tty = isatty(STDERR_FILENO);
+    int64_t last_tick = 0;
     bool stuck = false;
     while (!p->failed) {
         if (wx_stop_requested())
             break;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 50);
+        int64_t now = now_ms();
         if (m) {
-            handle(p, m);
+            handle(p, m, now);
             rd_kafka_message_destroy(m);
         }
-        rd_kafka_poll(p->producer, 0);
-        int64_t now = now_ms();
+        if (now == last_tick)
+            continue; /* the rest is housekeeping: at most once a millisecond */
+        last_tick = now;
+        rd_kafka_poll(p->producer, 0); /* delivery reports */
         if (p->exit_idle_s > 0)
             flush_quiet_inputs(p, now);
         if (p->in_txn &&
@@ -696,7 +808,7 @@ static int run(proc_t *p)
     p->stopping = true;
     if (!p->failed)
         commit(p);
-    if (!p->quiet && isatty(STDERR_FILENO))
+    if (!p->quiet && p->tty)
         fputc('\n', stderr);
     if (stuck && !p->failed) {
         wx_log(CMD, "gave up waiting: some hours could not be decided because other input "
@@ -781,7 +893,7 @@ static int setup(proc_t *p)
     const char *const restore_settings[] = {
         "group.id", restore_group, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
-        "auto.offset.reset", "earliest", NULL};
+        "auto.offset.reset", "earliest", "fetch.wait.max.ms", "10", NULL};
     p->restorer = make_handle(p, RD_KAFKA_CONSUMER, restore_settings, NULL);
     if (!p->restorer)
         return -1;
@@ -789,7 +901,7 @@ static int setup(proc_t *p)
         "group.id", p->group, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
         "auto.offset.reset", "earliest", "partition.assignment.strategy", "roundrobin",
-        "session.timeout.ms", "10000", "queued.max.messages.kbytes", "16384", NULL};
+        "session.timeout.ms", "10000", NULL};
     char err[512];
     rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, consumer_settings, err, sizeof err);
     if (!conf) {
@@ -876,6 +988,8 @@ static void usage(FILE *f)
             "  --commit-interval MS   transaction length (default: 200)\n"
             "  --partitions N         partitions of the input topic when it has to be created\n"
             "                         (default: 1)\n"
+            "  --broker-timeout SECS  how long transactions may keep failing (broker away) before\n"
+            "                         the run ends with exit status 1 (default: 120)\n"
             "  -q, --quiet            no progress or summary on stderr\n"
             "  -h, --help             this help\n\n",
             (int)d.grace_sec);
@@ -888,7 +1002,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
-       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG };
+       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT };
 
 static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
 {
@@ -915,6 +1029,7 @@ int cmd_process(int argc, char **argv)
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
         {"partitions", required_argument, NULL, OPT_PARTITIONS},
+        {"broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT},
         {"debug", no_argument, NULL, OPT_DEBUG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -931,6 +1046,7 @@ int cmd_process(int argc, char **argv)
     p->create_partitions = 1;
     p->commit_interval_ms = 200;
     p->idle_timeout_s = 600;
+    p->broker_timeout_s = 120;
     p->key = (wxbuf_t)WXBUF_INIT;
     p->value = (wxbuf_t)WXBUF_INIT;
     const char *prefix = "", *input = "InputData";
@@ -964,6 +1080,10 @@ int cmd_process(int argc, char **argv)
             break;
         case OPT_COMMIT_INTERVAL:
             if (!parse_int_opt("commit-interval", optarg, 10, 10000, &p->commit_interval_ms))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_BROKER_TIMEOUT:
+            if (!parse_int_opt("broker-timeout", optarg, 1, 86400, &p->broker_timeout_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_PARTITIONS:
@@ -1010,10 +1130,11 @@ int cmd_process(int argc, char **argv)
         wx_log(CMD,
                "%ld readings and %ld internal records read; Output %ld, MaxTemp %ld, Outliers %ld, "
                "DeadLetter %ld (parse %ld, too_long %ld, station %ld, duplicate %ld, late %ld, "
-               "internal %ld); %ld transactions",
+               "internal %ld); %ld transactions, %ld rewinds",
                p->consumed_input, p->consumed_hourly, p->produced[T_OUTPUT],
                p->produced[T_MAXTEMP], p->produced[T_OUTLIERS], p->produced[T_DEADLETTER],
                p->dead_by_reason[0], p->dead_by_reason[1], p->dead_by_reason[2],
-               p->dead_by_reason[3], p->dead_by_reason[4], p->dead_by_reason[5], p->transactions);
+               p->dead_by_reason[3], p->dead_by_reason[4], p->dead_by_reason[5], p->transactions,
+               p->rewinds);
     return status;
 }
