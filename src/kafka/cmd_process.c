@@ -80,6 +80,7 @@ typedef struct proc {
     hr_part_t *hr[MAX_PARTITIONS];
     bool in_txn;
     bool in_rebalance;
+    bool awaiting_assignment; /* joined or revoked, the next assignment not yet received */
     bool stopping;
     bool failed;
     int64_t trouble_since_ms; /* first failed commit since the last good one, 0 = none */
@@ -585,6 +586,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID; /* resume at committed */
         rd_kafka_assign(rk, parts);
         p->assigned_ms = now_ms();
+        p->awaiting_assignment = false;
         begin(p);
     } else {
         if (!p->quiet)
@@ -593,6 +595,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         commit(p);
         drop_state(p);
         rd_kafka_assign(rk, NULL);
+        p->awaiting_assignment = true;
+        p->assigned_ms = now_ms();
         if (!p->stopping)
             begin(p);
     }
@@ -731,6 +735,11 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
     int64_t quiet = p->exit_idle_s * 1000LL;
     *stuck = false;
+    /* Never in the middle of a rebalance: partitions just revoked are about to come back (or
+     * go to another instance), and an instance that has not been assigned yet may be given
+     * work. An empty assignment is an answer too: more instances than partitions. */
+    if (p->awaiting_assignment)
+        return false;
     /* Our own last results must have been committed long enough ago for our hour stage to
      * have read them back. */
     if (now - p->assigned_ms < quiet || p->txn_records > 0 || now - p->last_output_commit_ms < quiet)
@@ -774,6 +783,7 @@ static int run(proc_t *p)
 {
     p->started_ms = p->last_commit_ms = p->assigned_ms = p->last_output_commit_ms = now_ms();
     p->tty = isatty(STDERR_FILENO);
+    p->awaiting_assignment = true;
     int64_t last_tick = 0;
     bool stuck = false;
     while (!p->failed) {
@@ -804,6 +814,11 @@ static int run(proc_t *p)
         progress_line(p, now);
         if (p->exit_idle_s > 0 && finished(p, now, &stuck))
             break;
+        if (p->awaiting_assignment && now - p->assigned_ms > p->broker_timeout_s * 1000LL) {
+            fail(p, "%s", "no partition assignment from the consumer group within "
+                          "--broker-timeout (is the broker reachable?)");
+            break;
+        }
     }
     p->stopping = true;
     if (!p->failed)

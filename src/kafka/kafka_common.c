@@ -110,23 +110,28 @@ fail:
 int wx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
                              size_t errstr_size)
 {
+    /* Ask for every topic, not this one: a metadata request naming a missing topic makes a
+     * broker with auto.create.topics.enable create it (with the broker's default partition
+     * count) before our CreateTopics can set the count and the retention. */
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-    rd_kafka_topic_destroy(rkt);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
     if (err) {
         snprintf(errstr, errstr_size, "metadata for %s: %s", topic, rd_kafka_err2str(err));
         return -1;
     }
     int n = 0;
-    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-        n = md->topics[0].partition_cnt;
-    else if (md->topic_cnt == 1 &&
-             md->topics[0].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-             md->topics[0].err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
-        snprintf(errstr, errstr_size, "metadata for %s: %s", topic,
-                 rd_kafka_err2str(md->topics[0].err));
-        n = -1;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        if (strcmp(md->topics[i].topic, topic) != 0)
+            continue;
+        if (md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            n = md->topics[i].partition_cnt;
+        else if (md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+                 md->topics[i].err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+            snprintf(errstr, errstr_size, "metadata for %s: %s", topic,
+                     rd_kafka_err2str(md->topics[i].err));
+            n = -1;
+        }
+        break;
     }
     rd_kafka_metadata_destroy(md);
     return n;
