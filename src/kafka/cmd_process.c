@@ -985,7 +985,8 @@ static void usage(FILE *f)
             "instance resumes from its last commit (state snapshots on an internal topic).\n\n"
             "options:\n"
             "  -t, --topic TOPIC      input topic (default: InputData; e.g. Partitioned)\n"
-            "  --topic-prefix P       prefix for every topic name: input, results, internal\n"
+            "  --topic-prefix P       prefix for every topic name (input, results, internal) and\n"
+            "                         for the group: a separate deployment on the same cluster\n"
             "                         (default: none)\n"
             "  -G, --group GROUP      consumer group, also names the internal topics\n"
             "                         GROUP-hourly and GROUP-changelog (default: wxstream)\n"
@@ -1125,9 +1126,14 @@ int cmd_process(int argc, char **argv)
         fprintf(stderr, "wxstream process: %s\n", err);
         return WX_EXIT_USAGE;
     }
+    /* The prefix names a separate deployment: its group (and so its transactional ids) too, so
+     * runs side by side on one cluster never join each other's group or fence each other. */
+    static char group[TOPIC_MAX];
+    snprintf(group, sizeof group, "%s%s", prefix, p->group);
+    p->group = group;
     snprintf(p->input, sizeof p->input, "%s%s", prefix, input);
-    snprintf(p->hourly, sizeof p->hourly, "%s%s-hourly", prefix, p->group);
-    snprintf(p->changelog, sizeof p->changelog, "%s%s-changelog", prefix, p->group);
+    snprintf(p->hourly, sizeof p->hourly, "%s-hourly", p->group);
+    snprintf(p->changelog, sizeof p->changelog, "%s-changelog", p->group);
     for (int i = 0; i < T_COUNT; i++)
         snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 
