@@ -10,7 +10,13 @@
 
 char *wxjson_wban(int32_t wban, char *buf, size_t size)
 {
-    snprintf(buf, size, "%05d", (int)wban);
+    if (wban < 0 || wban > 99999 || size < 6) {
+        snprintf(buf, size, "%05d", (int)wban);
+        return buf;
+    }
+    for (int i = 4; i >= 0; i--, wban /= 10)
+        buf[i] = (char)('0' + wban % 10);
+    buf[5] = '\0';
     return buf;
 }
 
@@ -41,8 +47,17 @@ static void put_number(wxbuf_t *out, const char *key, double v, int decimals)
 
 static void put_int(wxbuf_t *out, const char *key, long long v)
 {
+    char digits[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[sizeof digits - 1 - n++] = '-';
     key_str(out, key);
-    wxbuf_printf(out, "%lld", v);
+    wxbuf_append(out, digits + sizeof digits - n, (size_t)n);
 }
 
 static void put_bool(wxbuf_t *out, const char *key, bool v)
@@ -76,7 +91,9 @@ static void put_lst_hour(wxbuf_t *out, wx_time_t utc, int32_t offset_min)
     char d[16], h[16];
     wx_time_to_date_hhmm(utc + (wx_time_t)offset_min * WX_MINUTE, &date, &hhmm);
     put_string(out, "lst_date", wx_date_iso(date, d, sizeof d));
-    snprintf(h, sizeof h, "%02d", (int)(hhmm / 100));
+    h[0] = (char)('0' + hhmm / 1000);
+    h[1] = (char)('0' + hhmm / 100 % 10);
+    h[2] = '\0';
     put_string(out, "lst_hour", h);
 }
 
@@ -149,7 +166,9 @@ void wxjson_outlier(const outlier_event_t *o, wxbuf_t *out)
     int32_t date, hhmm;
     char d[16], t[16];
     wx_time_to_date_hhmm(o->v.time + (wx_time_t)o->lst_offset_min * WX_MINUTE, &date, &hhmm);
-    snprintf(t, sizeof t, "%04d", (int)hhmm);
+    for (int i = 3; i >= 0; i--, hhmm /= 10)
+        t[i] = (char)('0' + hhmm % 10);
+    t[4] = '\0';
     wxbuf_putc(out, '{');
     put_wban(out, "station", o->wban);
     put_string(out, "lst_date", wx_date_iso(date, d, sizeof d));
