@@ -5,7 +5,10 @@
  *                                             (read_committed), print records and records/s
  *   kafka_raw produce BROKERS TOPIC FILE      produce each line of FILE (key = first 5 bytes),
  *                                             idempotent, wait for every delivery
- * Output: one line "raw-consume N records S s R records/s" (or raw-produce). */
+ *   kafka_raw next BROKERS TOPIC TIMEOUT_S    wait for the next committed record on TOPIC (from its
+ *                                             end, read_committed); print the wait in ms
+ * Output: one line "raw-consume N records S s R records/s" (or raw-produce, next-record). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,12 +163,50 @@ static int produce(const char *brokers, const char *topic, const char *path)
     return failed ? 1 : 0;
 }
 
+/* Waits for the first record committed after the call (recovery benchmark). */
+static int next_record(const char *brokers, const char *topic, int timeout_s)
+{
+    const char *const kv[] = {"group.id", "kafka-raw-bench", "enable.auto.commit", "false",
+                              "isolation.level", "read_committed", "fetch.wait.max.ms", "10",
+                              NULL};
+    rd_kafka_t *rk = make(RD_KAFKA_CONSUMER, brokers, kv);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, 0)->offset = RD_KAFKA_OFFSET_END;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_poll_set_consumer(rk);
+    double t0 = now_s();
+    int rc = 1;
+    /* Ready: the parent may start the process under test now. */
+    printf("ready\n");
+    fflush(stdout);
+    while (now_s() - t0 < timeout_s) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        bool got = !m->err;
+        rd_kafka_message_destroy(m);
+        if (got) {
+            printf("next-record %.0f ms\n", (now_s() - t0) * 1000.0);
+            rc = 0;
+            break;
+        }
+    }
+    if (rc)
+        printf("next-record none within %d s\n", timeout_s);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "next"))
+        return next_record(argv[2], argv[3], atoi(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "consume"))
         return consume(argv[2], argv[3]);
     if (argc == 5 && !strcmp(argv[1], "produce"))
         return produce(argv[2], argv[3], argv[4]);
-    fprintf(stderr, "usage: kafka_raw consume BROKERS TOPIC | produce BROKERS TOPIC FILE\n");
+    fprintf(stderr, "usage: kafka_raw consume BROKERS TOPIC | produce BROKERS TOPIC FILE | "
+                    "next BROKERS TOPIC TIMEOUT_S\n");
     return 2;
 }

@@ -69,6 +69,7 @@ typedef struct proc {
     int idle_timeout_s;
     int broker_timeout_s;
     bool quiet;
+    bool verbose;
     bool tty;
 
     rd_kafka_t *consumer;
@@ -95,6 +96,7 @@ typedef struct proc {
     wxbuf_t key, value;
     /* counters */
     long consumed_input, consumed_hourly, transactions, delivery_errors;
+    long max_txn_consumed; /* the most input one transaction carried: what a crash can re-read */
     int64_t first_input_ms, last_input_ms; /* for the rate in the summary */
     long produced[T_COUNT];
     long dead_by_reason[6];
@@ -554,6 +556,11 @@ static void commit(proc_t *p)
     p->trouble_since_ms = 0;
     p->in_txn = false;
     p->transactions++;
+    if (p->txn_consumed > p->max_txn_consumed)
+        p->max_txn_consumed = p->txn_consumed;
+    if (p->verbose)
+        wx_log(CMD, "transaction %ld committed: %ld records consumed, %ld produced",
+               p->transactions, p->txn_consumed, p->txn_records);
     p->last_commit_ms = now_ms();
     if (p->txn_records > 0)
         p->last_output_commit_ms = p->last_commit_ms;
@@ -571,6 +578,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
+/* Where each input partition resumes: its committed offset (what a restart re-reads starts
+ * there; docs/recovery.md). */
+static void log_resume_points(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+    if (rd_kafka_committed(p->consumer, c, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < c->cnt; i++)
+            if (!strcmp(c->elems[i].topic, p->input))
+                wx_log(CMD, "input %s/%d resumes at offset %" PRId64, c->elems[i].topic,
+                       (int)c->elems[i].partition, c->elems[i].offset < 0 ? 0 : c->elems[i].offset);
+    }
+    rd_kafka_topic_partition_list_destroy(c);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -585,6 +606,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++)
             parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID; /* resume at committed */
         rd_kafka_assign(rk, parts);
+        if (!p->quiet)
+            log_resume_points(p, parts);
         p->assigned_ms = now_ms();
         p->awaiting_assignment = false;
         begin(p);
@@ -912,8 +935,12 @@ static int setup(proc_t *p)
     p->restorer = make_handle(p, RD_KAFKA_CONSUMER, restore_settings, NULL);
     if (!p->restorer)
         return -1;
+    /* Static membership (KIP-345): a restarted instance takes its own place back at once
+     * instead of waiting for the dead member's session to time out. */
+    char member[512];
+    snprintf(member, sizeof member, "wxstream-%s-%s", p->group, p->instance);
     const char *const consumer_settings[] = {
-        "group.id", p->group, "enable.auto.commit", "false",
+        "group.id", p->group, "group.instance.id", member, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
         "auto.offset.reset", "earliest", "partition.assignment.strategy", "roundrobin",
         "session.timeout.ms", "10000", NULL};
@@ -1007,6 +1034,7 @@ static void usage(FILE *f)
             "  --broker-timeout SECS  how long transactions may keep failing (broker away) before\n"
             "                         the run ends with exit status 1 (default: 120)\n"
             "  -q, --quiet            no progress or summary on stderr\n"
+            "  -v, --verbose          a line per committed transaction\n"
             "  -h, --help             this help\n\n",
             (int)d.grace_sec);
     wx_kafka_opts_help(f);
@@ -1048,6 +1076,7 @@ int cmd_process(int argc, char **argv)
         {"broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT},
         {"debug", no_argument, NULL, OPT_DEBUG},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         OPTIONS_ANALYTICS,
         {NULL, 0, NULL, 0},
@@ -1068,7 +1097,7 @@ int cmd_process(int argc, char **argv)
     const char *prefix = "", *input = "InputData";
     int opt, grace = (int)p->cfg.grace_sec;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:G:X:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:t:G:X:qvh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'b': p->kafka.brokers = optarg; break;
         case 't': input = optarg; break;
@@ -1078,6 +1107,7 @@ int cmd_process(int argc, char **argv)
                 return WX_EXIT_USAGE;
             break;
         case 'q': p->quiet = true; break;
+        case 'v': p->verbose = true; break;
         case 'h': usage(stdout); return WX_EXIT_OK;
         case OPT_TOPIC_PREFIX: prefix = optarg; break;
         case OPT_INSTANCE: p->instance = optarg; break;
@@ -1151,11 +1181,11 @@ int cmd_process(int argc, char **argv)
         wx_log(CMD,
                "%ld readings and %ld internal records read; Output %ld, MaxTemp %ld, Outliers %ld, "
                "DeadLetter %ld (parse %ld, too_long %ld, station %ld, duplicate %ld, late %ld, "
-               "internal %ld); %ld transactions, %ld rewinds",
+               "internal %ld); %ld transactions (at most %ld records consumed in one), %ld rewinds",
                p->consumed_input, p->consumed_hourly, p->produced[T_OUTPUT],
                p->produced[T_MAXTEMP], p->produced[T_OUTLIERS], p->produced[T_DEADLETTER],
                p->dead_by_reason[0], p->dead_by_reason[1], p->dead_by_reason[2],
                p->dead_by_reason[3], p->dead_by_reason[4], p->dead_by_reason[5], p->transactions,
-               p->rewinds);
+               p->max_txn_consumed, p->rewinds);
     return status;
 }
