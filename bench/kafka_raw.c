@@ -3,8 +3,10 @@
  *
  *   kafka_raw consume BROKERS TOPIC           read every partition from the start to the end
  *                                             (read_committed), print records and records/s
- *   kafka_raw produce BROKERS TOPIC FILE      produce each line of FILE (key = first 5 bytes),
- *                                             idempotent, wait for every delivery
+ *   kafka_raw produce BROKERS TOPIC FILE      produce each line of FILE, "KEY<tab>TIMESTAMP_MS<tab>
+ *                                             VALUE" (kcat -f '%k\t%T\t%s\n' of another topic), so
+ *                                             the records equal another producer's; idempotent,
+ *                                             waits for every delivery
  *   kafka_raw next BROKERS TOPIC TIMEOUT_S    wait for the next committed record on TOPIC (from its
  *                                             end, read_committed); print the wait in ms
  * Output: one line "raw-consume N records S s R records/s" (or raw-produce, next-record). */
@@ -120,14 +122,27 @@ static int produce(const char *brokers, const char *topic, const char *path)
     ssize_t len;
     char **lines = NULL;
     size_t *lens = NULL;
+    /* key and timestamp of each line, split off its value */
+    size_t *klens = NULL;
+    int64_t *stamps = NULL;
     while ((len = getline(&line, &cap, f)) > 0) {
         if (n_lines == n_cap) {
             n_cap = n_cap ? n_cap * 2 : 1024;
             lines = realloc(lines, n_cap * sizeof *lines);
             lens = realloc(lens, n_cap * sizeof *lens);
+            klens = realloc(klens, n_cap * sizeof *klens);
+            stamps = realloc(stamps, n_cap * sizeof *stamps);
         }
         if (line[len - 1] == '\n')
             len--;
+        char *t1 = memchr(line, '\t', (size_t)len);
+        char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(len - (t1 + 1 - line))) : NULL;
+        if (!t2) {
+            fprintf(stderr, "kafka_raw: line %zu is not KEY<tab>TS<tab>VALUE\n", n_lines + 1);
+            return 1;
+        }
+        klens[n_lines] = (size_t)(t1 - line);
+        stamps[n_lines] = strtoll(t1 + 1, NULL, 10);
         lines[n_lines] = malloc((size_t)len);
         memcpy(lines[n_lines], line, (size_t)len);
         lens[n_lines++] = (size_t)len;
@@ -137,10 +152,12 @@ static int produce(const char *brokers, const char *topic, const char *path)
     double t0 = now_s();
     for (size_t i = 0; i < n_lines; i++) {
         for (;;) {
+            const char *value = memchr(lines[i] + klens[i] + 1, '\t', lens[i] - klens[i] - 1) + 1;
             rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(lines[i], lens[i] < 5 ? lens[i] : 5),
-                RD_KAFKA_V_VALUE(lines[i], lens[i]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_END);
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(lines[i], klens[i]),
+                RD_KAFKA_V_TIMESTAMP(stamps[i]),
+                RD_KAFKA_V_VALUE((void *)value, lens[i] - (size_t)(value - lines[i])),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -159,6 +176,8 @@ static int produce(const char *brokers, const char *topic, const char *path)
         free(lines[i]);
     free(lines);
     free(lens);
+    free(klens);
+    free(stamps);
     rd_kafka_destroy(rk);
     return failed ? 1 : 0;
 }
@@ -187,7 +206,10 @@ static int next_record(const char *brokers, const char *topic, int timeout_s)
         bool got = !m->err;
         rd_kafka_message_destroy(m);
         if (got) {
-            printf("next-record %.0f ms\n", (now_s() - t0) * 1000.0);
+            struct timespec wall;
+            clock_gettime(CLOCK_REALTIME, &wall);
+            printf("next-record %.0f ms, at %lld ms since the epoch\n", (now_s() - t0) * 1000.0,
+                   (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000);
             rc = 0;
             break;
         }

@@ -17,9 +17,9 @@ case "${1:-}" in
 esac
 
 PACKAGES=(
-    build-essential cmake pkg-config clang
+    build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
-    kcat valgrind
+    kcat valgrind jq python3
 )
 
 # Java 17+ for the Kafka broker: skip the JRE package when a java is already there

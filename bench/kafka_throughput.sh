@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# replay and process throughput on a real broker, each next to raw librdkafka on the same
+# records in the same run, and process's peak memory for one and for two years of input.
+# Usage: bench/kafka_throughput.sh [BUILD_DIR] [ROUNDS]   (default build, 3; medians reported)
+set -euo pipefail
+B=${1:-build}
+ROUNDS=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd)
+W=$B/wxstream
+RAW=$B/bench/kafka_raw
+BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
+export WX_BROKERS=$BROKERS
+tmp=$(mktemp -d)
+prefixes=()
+cleanup() {
+    for p in "${prefixes[@]}"; do
+        "$here/scripts/kafka.sh" topics --delete --topic "$(printf '%s' "$p" | sed 's/[.]/\\./g').*" > /dev/null 2>&1 || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+
+echo "command: bench/kafka_throughput.sh $B $ROUNDS"
+"$W" synth --from 2025 --to 2025 --out "$tmp/y1" 2>/dev/null
+"$W" synth --from 2024 --to 2025 --out "$tmp/y2" 2>/dev/null
+n1=$(cat "$tmp"/y1/*.txt | wc -l)
+echo "input: the seed's three stations, one synthetic year: $n1 readings, the seed's JSON form, one partition"
+
+replay_rates=() raw_prod_rates=() proc_rates=() raw_cons_rates=()
+for (( r = 1; r <= ROUNDS; r++ )); do
+    p="bench$$-$r."
+    prefixes+=("$p")
+    # replay, then raw produce of exactly the same records (key, timestamp, value)
+    t0=$(date +%s%N)
+    "$W" replay -q --topic-prefix "$p" "$tmp"/y1/*.txt
+    t1=$(date +%s%N)
+    replay_rates+=("$(awk -v n="$n1" -v s="$(secs "$t0" "$t1")" 'BEGIN { printf "%.0f", n / s }')")
+    kcat -b "$BROKERS" -C -e -q -t "${p}InputData" -f '%k\t%T\t%s\n' > "$tmp/records.tsv"
+    "$here/scripts/kafka.sh" topics --create --topic "${p}Raw" --partitions 1 --config retention.ms=-1 > /dev/null 2>&1
+    raw_prod_rates+=("$("$RAW" produce "$BROKERS" "${p}Raw" "$tmp/records.tsv" | awk '{ print int($5) }')")
+    # raw consume, then process, of the same topic
+    raw_cons_rates+=("$("$RAW" consume "$BROKERS" "${p}InputData" | awk '{ print int($5) }')")
+    proc_rates+=("$("$W" process --topic-prefix "$p" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p')")
+done
+rp=$(printf '%s\n' "${replay_rates[@]}" | median)
+pp=$(printf '%s\n' "${raw_prod_rates[@]}" | median)
+pc=$(printf '%s\n' "${proc_rates[@]}" | median)
+rc=$(printf '%s\n' "${raw_cons_rates[@]}" | median)
+echo "replay:  ${replay_rates[*]} records/s (median $rp, wall time incl. start-up)"
+echo "raw produce of the same records: ${raw_prod_rates[*]} records/s (median $pp)"
+awk -v a="$rp" -v b="$pp" 'BEGIN { printf "  replay / raw produce = %.2f (target >= 0.8)\n", a / b }'
+echo "process: ${proc_rates[*]} readings/s (median $pc, first to last input record)"
+echo "raw consume of the same topic: ${raw_cons_rates[*]} records/s (median $rc)"
+awk -v a="$pc" -v b="$rc" 'BEGIN { printf "  process / raw consume = %.2f (target >= 0.8)\n", a / b }'
+
+# Peak memory must not grow with the length of the input.
+for y in y1 y2; do
+    p="benchmem$$-$y."
+    prefixes+=("$p")
+    "$W" replay -q --topic-prefix "$p" "$tmp/$y"/*.txt
+    n=$(cat "$tmp/$y"/*.txt | wc -l)
+    /usr/bin/time -f '%M' -o "$tmp/rss" "$W" process -q --topic-prefix "$p" --exit-idle 2
+    echo "process peak RSS, $n readings: $(( $(cat "$tmp/rss") / 1024 )) MiB"
+done

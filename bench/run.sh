@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every benchmark, one after the other (make bench). Each prints the command that reproduces it,
+# its baseline from the same run, and the ratio. Usage: bench/run.sh [BUILD_DIR]
+set -euo pipefail
+B=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+echo "== batch throughput"
+"$here/batch_throughput.sh" "$B" 1
+echo
+echo "== JSON reader"
+"$B/bench/json_parse"
+echo
+echo "== outlier detection quality"
+"$here/outlier_quality.sh" "$B" 1
+echo
+echo "== Kafka: replay and process throughput, process memory"
+"$here/kafka_throughput.sh" "$B" 3
+echo
+echo "== recovery after kill -9"
+"$here/recovery.sh" "$B" 5
