@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wxtext.h"
+
 #define RECORD_JSON_MAX_DEPTH 32
 #define KEY_MAX 32        /* longer keys are unknown keys */
 #define NUMSTR_MAX 64     /* longest numeric string accepted ("0005", "-9999.0") */
@@ -91,64 +93,10 @@ static int fail_at(jscan_t *j, const char *at, const char *what)
     return -1;
 }
 
-/* Quotes at most 32 bytes for a message, escaping what is not printable ASCII. */
-static void quote(const char *s, size_t n, char dst[4 * 32 + 8])
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    const size_t lim = n > 32 ? 32 : n;
-    dst[o++] = '"';
-    for (size_t i = 0; i < lim; i++) {
-        const unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c >= 0x20 && c < 0x7f) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        }
-    }
-    dst[o++] = '"';
-    if (n > lim) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-}
-
 static void skip_ws(jscan_t *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
         j->p++;
-}
-
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left) or 0; see wxbuf.c. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    const unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
 }
 
 static int hex4(const char *p, uint32_t *out)
@@ -209,7 +157,7 @@ static int scan_string(jscan_t *j, jout_t *o)
         if (c < 0x20)
             return fail_at(j, p, "control character in string");
         if (c >= 0x80) {
-            const size_t k = utf8_len((const unsigned char *)p, (size_t)(end - p));
+            const size_t k = wxtext_utf8_len((const unsigned char *)p, (size_t)(end - p));
             if (k == 0)
                 return fail_at(j, p, "invalid UTF-8 in string");
             out_bytes(o, p, k);
@@ -531,9 +479,9 @@ static int key_error(jscan_t *j, int f, const char *what)
 static int type_error(jscan_t *j, int f, const char *expected, vtype_t t, const char *tok,
                       size_t n, bool quoted)
 {
-    char q[4 * 32 + 8], msg[200];
+    char q[WXTEXT_QUOTE_SIZE], msg[200];
     if (tok && quoted)
-        quote(tok, n, q);
+        wxtext_quote(tok, n, q, sizeof q);
     else if (tok)
         snprintf(q, sizeof q, "%.*s%s", (int)(n > 32 ? 32 : n), tok, n > 32 ? "..." : "");
     snprintf(msg, sizeof msg, "expected %s, got %s", expected, tok ? q : vtype_name(t));

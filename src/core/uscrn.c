@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wxtext.h"
+
 #define USCRN_MAX_LINE 1024 /* longer input is not a USCRN line; reject before looking at it */
 
 typedef enum {
@@ -131,46 +133,11 @@ static bool parse_dec(const char *s, size_t n, double *out)
     return true;
 }
 
-/* Quotes at most 32 bytes of s for an error message, escaping what is not printable ASCII. */
-static void quote_token(const char *s, size_t n, char *dst, size_t size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    const size_t lim = n > 32 ? 32 : n;
-    /* Each input byte needs at most 4 output bytes; leave room for the quotes, "..." and NUL. */
-    if (size < 4 * 32 + 8) {
-        if (size)
-            dst[0] = '\0';
-        return;
-    }
-    dst[o++] = '"';
-    for (size_t i = 0; i < lim; i++) {
-        const unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c >= 0x20 && c < 0x7f) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        }
-    }
-    dst[o++] = '"';
-    if (n > lim) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-}
-
 static int field_error(uscrn_field_t f, const char *what, const char *tok, size_t n,
                        char *errstr, size_t errstr_size)
 {
-    char q[4 * 32 + 8];
-    quote_token(tok, n, q, sizeof q);
+    char q[WXTEXT_QUOTE_SIZE];
+    wxtext_quote(tok, n, q, sizeof q);
     const field_spec_t *fs = &FIELDS[f];
     if (fs->col0 == fs->col1)
         snprintf(errstr, errstr_size, "%s (col %u): %s: %s", fs->name, fs->col0, what, q);

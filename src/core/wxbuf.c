@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wxtext.h"
+
 /* Makes room for `extra` more bytes plus the terminating NUL. */
 static bool reserve(wxbuf_t *b, size_t extra)
 {
@@ -100,36 +102,6 @@ void wxbuf_printf(wxbuf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence starting at s[0] (n > 0 bytes available), or 0 when the
- * bytes there are not valid UTF-8 (overlong forms, surrogates and > U+10FFFF are invalid). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    const unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0; /* UTF-16 surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0; /* overlong */
-        if (c == 0xF4 && s[1] >= 0x90)
-            return 0; /* above U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
 void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -147,7 +119,7 @@ void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
         }
         const unsigned c = u[i];
         char esc[6];
-        size_t k = c >= 0x80 ? utf8_len(u + i, n - i) : 0;
+        size_t k = c >= 0x80 ? wxtext_utf8_len(u + i, n - i) : 0;
         if (k > 0) {
             wxbuf_append(b, s + i, k);
             i += k;

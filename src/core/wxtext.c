@@ -1,0 +1,66 @@
+/* wxtext: quoting for error messages and UTF-8 validation (see wxtext.h). */
+#include "wxtext.h"
+
+#include <string.h>
+
+void wxtext_quote(const char *s, size_t n, char *dst, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    const size_t lim = n > WXTEXT_QUOTE_MAX ? WXTEXT_QUOTE_MAX : n;
+    /* Each input byte needs at most 4 output bytes; leave room for the quotes, "..." and NUL. */
+    if (size < WXTEXT_QUOTE_SIZE) {
+        if (size)
+            dst[0] = '\0';
+        return;
+    }
+    dst[o++] = '"';
+    for (size_t i = 0; i < lim; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c >= 0x20 && c < 0x7f) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o++] = '"';
+    if (n > lim) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+}
+
+size_t wxtext_utf8_len(const unsigned char *s, size_t n)
+{
+    const unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && s[1] >= 0xA0)
+            return 0; /* UTF-16 surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90)
+            return 0; /* overlong */
+        if (c == 0xF4 && s[1] >= 0x90)
+            return 0; /* above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}

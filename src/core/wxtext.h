@@ -1,0 +1,20 @@
+/* wxtext: small text helpers shared by the readers and the JSON writer — quoting a bad token for
+ * an error message, and telling valid UTF-8 from bytes that are not. */
+#ifndef WX_WXTEXT_H
+#define WX_WXTEXT_H
+
+#include <stddef.h>
+
+#define WXTEXT_QUOTE_MAX 32                          /* input bytes quoted at most */
+#define WXTEXT_QUOTE_SIZE (4 * WXTEXT_QUOTE_MAX + 8) /* room for the worst case */
+
+/* Writes s[0..n) as "..." into dst for an error message: at most WXTEXT_QUOTE_MAX bytes,
+ * backslash-escaping quotes, \xHH for what is not printable ASCII, "..." after a cut.
+ * dst must hold WXTEXT_QUOTE_SIZE bytes (a smaller one gets ""). */
+void wxtext_quote(const char *s, size_t n, char *dst, size_t size);
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes available), or 0 when the bytes there are
+ * not valid UTF-8 (overlong forms, UTF-16 surrogates and code points above U+10FFFF are not). */
+size_t wxtext_utf8_len(const unsigned char *s, size_t n);
+
+#endif
