@@ -12,22 +12,6 @@
 #include "batch.h"
 #include "testutil.h"
 
-static test_lines_t run(const uscrn_reading_t *rs, size_t n)
-{
-    wx_config_t cfg;
-    wx_config_default(&cfg);
-    batch_t *b = batch_new(&cfg);
-    assert_non_null(b);
-    char err[256];
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(batch_add(b, &rs[i], i, err, sizeof err), 0);
-    test_lines_t out = {0};
-    wx_sink_t sink = test_lines_sink(&out);
-    assert_true(batch_run(b, &sink) >= 0);
-    batch_destroy(b);
-    test_lines_sort(&out);
-    return out;
-}
 
 static void test_two_stations_one_hour_hand_computed(void **state)
 {
@@ -40,7 +24,7 @@ static void test_two_stations_one_hour_hand_computed(void **state)
         rs[12 + i] = test_reading(3072, -360, t0 + (i + 1) * 300, 29.0 + (i == 5 ? 3.0 : 0.0));
     }
     /* Bronte: mean (11*29 + 32)/12 = 29.25, max 32.0 — 3 °C above is not a spike. */
-    test_lines_t out = run(rs, 24);
+    test_lines_t out = test_batch_lines(rs, 24);
     assert_int_equal(test_lines_count(&out, "Output "), 2);
     assert_int_equal(test_lines_count(&out, "MaxTemp "), 1);
     assert_int_equal(test_lines_count(&out, "Outliers "), 0);
@@ -72,7 +56,7 @@ static void test_second_reading_for_the_same_time_is_a_duplicate(void **state)
     uscrn_reading_t rs[3] = {test_reading(23907, -360, t0 + 300, 20.0),
                              test_reading(23907, -360, t0 + 300, 20.0),
                              test_reading(23907, -360, t0 + 600, 20.0)};
-    test_lines_t out = run(rs, 3);
+    test_lines_t out = test_batch_lines(rs, 3);
     assert_int_equal(out.duplicates, 1);
     assert_int_equal(out.dead, 1);
     assert_int_equal(test_lines_count(&out, "Output "), 1);
@@ -107,7 +91,7 @@ static void test_output_does_not_depend_on_input_order(void **state)
     (void)state;
     static uscrn_reading_t rs[3 * 5 * 288];
     size_t n = test_make_readings(rs, 3 * 5 * 288, 5, 42);
-    test_lines_t ref = run(rs, n);
+    test_lines_t ref = test_batch_lines(rs, n);
     assert_true(test_lines_count(&ref, "Output ") >= 3 * 5 * 24);
     assert_true(test_lines_count(&ref, "MaxTemp ") >= 5 * 24);
     assert_true(test_lines_count(&ref, "Outliers ") > 20);
@@ -134,7 +118,7 @@ static void test_output_does_not_depend_on_input_order(void **state)
                 shuffled[j] = tmp;
             }
         }
-        test_lines_t got = run(shuffled, n);
+        test_lines_t got = test_batch_lines(shuffled, n);
         test_lines_assert_same(&ref, &got);
         test_lines_free(&got);
     }

@@ -132,21 +132,6 @@ static void pipeline_finish(pipeline_t *p)
     test_lines_sort(&p->out);
 }
 
-static test_lines_t batch_of(const uscrn_reading_t *rs, size_t n)
-{
-    wx_config_t cfg;
-    wx_config_default(&cfg);
-    batch_t *b = batch_new(&cfg);
-    char err[256];
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(batch_add(b, &rs[i], i, err, sizeof err), 0);
-    test_lines_t out = {0};
-    wx_sink_t sink = test_lines_sink(&out);
-    assert_true(batch_run(b, &sink) >= 0);
-    batch_destroy(b);
-    test_lines_sort(&out);
-    return out;
-}
 
 static int cmp_record(const void *pa, const void *pb)
 {
@@ -221,7 +206,7 @@ static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int cra
 {
     static uscrn_reading_t rs[MAXR];
     size_t n = test_make_readings(rs, MAXR, DAYS, 7);
-    test_lines_t ref = batch_of(rs, n);
+    test_lines_t ref = test_batch_lines(rs, n);
     rng = (uint64_t)(n_parts * 1000 + jitter + json + crash_every);
     record_t *recs = make_records(rs, n, n_parts, jitter, json);
     pipeline_t p;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "batch.h"
 #include "wxjson.h"
 
 char *test_read_data(const char *name, size_t *len)
@@ -168,4 +169,21 @@ size_t test_make_readings(uscrn_reading_t *rs, size_t max, int days, uint64_t se
         }
     }
     return n;
+}
+
+test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n)
+{
+    wx_config_t cfg;
+    wx_config_default(&cfg);
+    batch_t *b = batch_new(&cfg);
+    assert_non_null(b);
+    char err[256];
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(batch_add(b, &rs[i], i, err, sizeof err), 0);
+    test_lines_t out = {0};
+    wx_sink_t sink = test_lines_sink(&out);
+    assert_true(batch_run(b, &sink) >= 0);
+    batch_destroy(b);
+    test_lines_sort(&out);
+    return out;
 }

@@ -31,6 +31,9 @@ void test_lines_free(test_lines_t *l);
 #include "uscrn.h"
 uscrn_reading_t test_reading(int32_t wban, int offset_min, wx_time_t t, double temp);
 
+/* batch's results (default config) for the readings, sorted. */
+test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n);
+
 /* Three stations (Austin, Bronte, Spokane), `days` days from 2024-12-30 (across a year end):
  * diurnal cycle, noise, missing values, spikes and impossible values. Writes up to `max`
  * readings, station after station, each in time order; returns how many. */
