@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,9 @@ typedef struct proc {
     bool stopping;
     bool failed;
     int64_t trouble_since_ms; /* first failed commit since the last good one, 0 = none */
+    atomic_int brokers_down;    /* set by librdkafka's error callback */
+    int64_t down_since_ms;      /* when we noticed; cleared when the broker answers again */
+    int64_t last_probe_ms;
     long rewinds;
     int64_t last_commit_ms;
     int64_t started_ms;
@@ -566,6 +570,45 @@ static void commit(proc_t *p)
         p->last_output_commit_ms = p->last_commit_ms;
 }
 
+/* librdkafka's own errors (called from its threads: only set flags here). */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    (void)reason;
+    proc_t *p = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        atomic_store(&p->brokers_down, 1);
+}
+
+/* With the brokers down, nothing else would notice an idle processor waiting forever: check
+ * every 2 s whether the cluster answers again, and give up after --broker-timeout. */
+static void check_brokers(proc_t *p, int64_t now)
+{
+    if (atomic_exchange(&p->brokers_down, 0) && !p->down_since_ms) {
+        p->down_since_ms = now;
+        if (!p->quiet)
+            wx_log(CMD, "all brokers are down; waiting up to %d s (--broker-timeout)",
+                   p->broker_timeout_s);
+    }
+    if (!p->down_since_ms || now - p->last_probe_ms < 2000)
+        return;
+    p->last_probe_ms = now;
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(p->producer, 0, NULL, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+        if (!p->quiet)
+            wx_log(CMD, "the cluster answers again after %" PRId64 " s",
+                   (now - p->down_since_ms) / 1000);
+        p->down_since_ms = 0;
+        return;
+    }
+    if (now - p->down_since_ms > p->broker_timeout_s * 1000LL) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "no broker reachable for %" PRId64 " s", (now - p->down_since_ms) / 1000);
+        fail(p, "%s; giving up (--broker-timeout)", msg);
+    }
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
@@ -683,8 +726,10 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
         return;
     }
     if (m->err) {
-        if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-            wx_log(CMD, "%s", rd_kafka_message_errstr(m));
+        if (m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+            atomic_store(&p->brokers_down, 1);
+        else if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT)
+            ; /* librdkafka reconnects by itself; check_brokers watches the outage */
         else
             fail(p, "consuming: %s", rd_kafka_message_errstr(m));
         return;
@@ -822,6 +867,7 @@ static int run(proc_t *p)
             continue; /* the rest is housekeeping: at most once a millisecond */
         last_tick = now;
         rd_kafka_poll(p->producer, 0); /* delivery reports */
+        check_brokers(p, now);
         if (p->exit_idle_s > 0)
             flush_quiet_inputs(p, now);
         if (p->in_txn &&
@@ -900,6 +946,7 @@ static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *cons
         *conf_out = conf;
     if (type == RD_KAFKA_PRODUCER)
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
     if (!rk) {
         wx_log(CMD, "%s", err);
@@ -952,6 +999,7 @@ static int setup(proc_t *p)
     }
     rd_kafka_conf_set_opaque(conf, p);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, on_error);
     p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!p->consumer) {
         wx_log(CMD, "%s", err);
