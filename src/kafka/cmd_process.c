@@ -391,6 +391,14 @@ static void drop_state(proc_t *p)
 
 static int rewind_to_last_commit(proc_t *p);
 
+/* A transaction call may block up to this long: never longer than --broker-timeout, so a lost
+ * cluster ends the run in about that time. */
+static int call_timeout_ms(const proc_t *p, int wanted)
+{
+    int limit = p->broker_timeout_s * 1000;
+    return wanted < limit ? wanted : limit;
+}
+
 /* After a failed transaction call: retriable errors are retried by the caller; an abortable one
  * aborts the transaction and rewinds to the last commit (state reloaded, input re-read from the
  * committed offsets, the same results produced again); a fatal one (e.g. fenced by a newer
@@ -420,7 +428,7 @@ static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
         if (!p->quiet)
             wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", msg);
         for (;;) {
-            rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, 30000);
+            rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 30000));
             if (!e2)
                 break;
             bool retry = rd_kafka_error_is_retriable(e2) &&
@@ -444,6 +452,7 @@ static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
     fail(p, "%s", msg);
     return true;
 }
+
 
 static void begin(proc_t *p)
 {
@@ -535,7 +544,8 @@ static void commit(proc_t *p)
     rd_kafka_topic_partition_list_destroy(assigned);
     while (offsets->cnt > 0) {
         rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->consumer);
-        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md, 30000);
+        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md,
+                                                                  call_timeout_ms(p, 30000));
         rd_kafka_consumer_group_metadata_destroy(md);
         if (!e)
             break;
@@ -546,7 +556,7 @@ static void commit(proc_t *p)
     }
     rd_kafka_topic_partition_list_destroy(offsets);
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->producer, 60000);
+        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->producer, call_timeout_ms(p, 60000));
         if (!e)
             break;
         if (txn_error(p, e, "commit transaction"))
@@ -1025,8 +1035,10 @@ static void teardown(proc_t *p)
         rd_kafka_consumer_close(p->consumer); /* leaves the group; revoke commits */
         rd_kafka_destroy(p->consumer);
     }
+    /* After a failure the cluster may be gone: do not wait long for it on the way out. */
+    int wait_ms = p->failed ? 2000 : 10000;
     if (p->in_txn && p->producer) {
-        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->producer, 10000);
+        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->producer, wait_ms);
         if (e)
             rd_kafka_error_destroy(e);
     }
@@ -1035,7 +1047,7 @@ static void teardown(proc_t *p)
         rd_kafka_destroy(p->restorer);
     }
     if (p->producer) {
-        rd_kafka_flush(p->producer, 10000);
+        rd_kafka_flush(p->producer, wait_ms);
         rd_kafka_destroy(p->producer);
     }
     drop_state(p);
