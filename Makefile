@@ -42,3 +42,11 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
+
+# libFuzzer harnesses (fuzz/README.md): builds them in $(BUILD_FUZZ) with clang and runs each
+# for FUZZ_SECONDS on its corpus, e.g. `make fuzz FUZZ_SECONDS=600`.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
