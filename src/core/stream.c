@@ -152,6 +152,22 @@ static station_sink_t station_sink_of(const wx_sink_t *sink)
     return ss;
 }
 
+static void dead(const wx_sink_t *sink, const char *reason, const char *detail,
+                 const char *source, const char *input, size_t len, int32_t wban, wx_time_t utc,
+                 uint64_t id)
+{
+    if (!sink->dead)
+        return;
+    dead_letter_t d;
+    dead_letter_init(&d, reason, detail, source);
+    d.input = input;
+    d.input_len = len;
+    d.wban = wban;
+    d.utc = utc;
+    d.seq = id;
+    sink->dead(sink->ctx, &d);
+}
+
 /* Pushes the buffered readings at or before `upto` and advances the station to it. */
 static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
 {
@@ -159,7 +175,11 @@ static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
     size_t k = 0;
     while (k < st->n && st->buf[k].utc <= upto) {
         const buffered_t *b = &st->buf[k];
-        station_state_push(st->state, b->id, b->utc, b->temp, b->missing, &ss);
+        /* stream_part_offer keeps readings behind the station's clock out of the buffer, so
+         * this cannot be refused; if it ever were, it is said, not dropped. */
+        if (station_state_push(st->state, b->id, b->utc, b->temp, b->missing, &ss) != 0)
+            dead(sink, "late", "its station had already moved past this time", NULL, NULL, 0,
+                 st->wban, b->utc, b->id);
         k++;
     }
     if (k) {
@@ -177,21 +197,6 @@ static void sweep(stream_part_t *sp, wx_time_t upto, const wx_sink_t *sink)
     sp->swept = upto;
 }
 
-static void dead(const wx_sink_t *sink, const char *reason, const char *detail,
-                 const char *source, const char *input, size_t len, int32_t wban, wx_time_t utc,
-                 uint64_t id)
-{
-    if (!sink->dead)
-        return;
-    dead_letter_t d;
-    dead_letter_init(&d, reason, detail, source);
-    d.input = input;
-    d.input_len = len;
-    d.wban = wban;
-    d.utc = utc;
-    d.seq = id;
-    sink->dead(sink->ctx, &d);
-}
 
 /* The duplicate rule of batch.h: a value before a missing one, then the lower temperature. */
 static bool sorts_before(const buffered_t *a, const buffered_t *b)
@@ -249,6 +254,15 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
             station_state_destroy(state);
             return -1;
         }
+    } else if (r.utc <= station_state_clock(st->state)) {
+        /* Only after a forced early release (a full reorder buffer) can a station be ahead of
+         * W - grace: a reading behind it can no longer be put in order. */
+        snprintf(detail, sizeof detail,
+                 "station %05d had already been advanced past %s (its reorder buffer of %d "
+                 "readings was full)",
+                 (int)r.wbanno, wx_time_iso(r.utc, iso, sizeof iso), STREAM_BUFFER_MAX);
+        dead(sink, "late", detail, source, data, len, r.wbanno, r.utc, id);
+        return 0;
     } else if (station_state_offset(st->state) != offset) {
         snprintf(detail, sizeof detail,
                  "LST offset %+d min differs from the %+d min of this station's earlier readings",

@@ -300,6 +300,60 @@ static void test_bad_records_become_dead_letters_and_nothing_else(void **state)
     test_lines_free(&p.out);
 }
 
+typedef struct tally {
+    long readings_in_hours;
+    long dead;
+    long late;
+} tally_t;
+
+static void tally_hourly(void *ctx, const hourly_result_t *r)
+{
+    ((tally_t *)ctx)->readings_in_hours += r->readings;
+}
+
+static void tally_dead(void *ctx, const dead_letter_t *d)
+{
+    tally_t *t = ctx;
+    t->dead++;
+    t->late += !strcmp(d->reason, "late");
+}
+
+/* Found by fuzz_stream: after the reorder buffer overflowed and released its oldest reading
+ * early, a reading behind the station's clock was accepted, then refused by the station and
+ * dropped without a word. */
+static void test_reading_behind_a_forced_release_is_late_not_dropped(void **state)
+{
+    (void)state;
+    wx_config_t cfg;
+    wx_config_default(&cfg);
+    cfg.grace_sec = 7 * 86400;
+    stream_part_t *sp = stream_part_new(&cfg);
+    tally_t t = {0};
+    wx_sink_t sink = {&t, tally_hourly, NULL, NULL, tally_dead};
+    wx_time_t t0;
+    assert_true(wx_time_from_date_hhmm(20260101, 100, &t0));
+    long offered = 0;
+    char line[USCRN_LINE_LEN + 1];
+    /* One reading a minute: STREAM_BUFFER_MAX + 1 of them overflow the buffer. */
+    for (int i = 0; i <= STREAM_BUFFER_MAX; i++) {
+        uscrn_reading_t r = test_reading(94075, -420, t0 + i * 60, 1.0);
+        assert_int_equal(uscrn_format_line(&r, line, sizeof line), USCRN_LINE_LEN);
+        assert_int_equal(stream_part_offer(sp, line, USCRN_LINE_LEN, "s", (uint64_t)offered++, &sink), 0);
+    }
+    /* The first time again, and one a minute before it: both behind the station now. */
+    wx_time_t again[2] = {t0, t0 - 60};
+    for (int i = 0; i < 2; i++) {
+        uscrn_reading_t r = test_reading(94075, -420, again[i], 2.0);
+        assert_int_equal(uscrn_format_line(&r, line, sizeof line), USCRN_LINE_LEN);
+        assert_int_equal(stream_part_offer(sp, line, USCRN_LINE_LEN, "s", (uint64_t)offered++, &sink), 0);
+    }
+    assert_true(stream_part_forced(sp) >= 1);
+    stream_part_flush(sp, &sink);
+    assert_int_equal(t.late, 2);
+    assert_int_equal(t.readings_in_hours + t.dead, offered);
+    stream_part_destroy(sp);
+}
+
 static void test_hour_stage_waits_for_every_upstream_partition(void **state)
 {
     (void)state;
@@ -349,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_restore_from_snapshot_at_random_points_equals_batch),
         cmocka_unit_test(test_reading_behind_the_grace_period_is_late_with_its_window),
         cmocka_unit_test(test_bad_records_become_dead_letters_and_nothing_else),
+        cmocka_unit_test(test_reading_behind_a_forced_release_is_late_not_dropped),
         cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
     };
