@@ -243,7 +243,8 @@ long batch_run(batch_t *b, const wx_sink_t *sink)
     run_ctx_t ctx = {sink, hottest_new(), false};
     if (!ctx.hottest)
         return -1;
-    qsort(b->stations, b->n_stations, sizeof *b->stations, cmp_station);
+    if (b->n_stations) /* stations is NULL when no reading was usable */
+        qsort(b->stations, b->n_stations, sizeof *b->stations, cmp_station);
     free(b->slots); /* the order changed; the map is not needed any more */
     b->slots = NULL;
     b->n_slots = 0;

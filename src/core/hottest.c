@@ -131,8 +131,10 @@ size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *c
         free(h->hours[done].entries);
         done++;
     }
-    memmove(&h->hours[0], &h->hours[done], (h->n - done) * sizeof *h->hours);
-    h->n -= done;
+    if (done) { /* hours is NULL before the first hour: no memmove on it */
+        memmove(&h->hours[0], &h->hours[done], (h->n - done) * sizeof *h->hours);
+        h->n -= done;
+    }
     return done;
 }
 

@@ -98,7 +98,8 @@ static int cmp_str(const void *a, const void *b)
 
 void test_lines_sort(test_lines_t *l)
 {
-    qsort(l->v, l->n, sizeof *l->v, cmp_str);
+    if (l->n) /* v is NULL while empty */
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
 }
 
 size_t test_lines_count(const test_lines_t *l, const char *prefix)
