@@ -793,8 +793,33 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
 
 /* --exit-idle: an input partition that is caught up and quiet that long is finished: its open
  * hours are emitted (a later reading for them is late). */
+/* An input partition whose position has reached the high watermark librdkafka last saw is
+ * caught up, even if its one end-of-partition event went by (e.g. during a rebalance). */
+static void notice_caught_up(proc_t *p, int64_t now)
+{
+    static int64_t last;
+    if (now - last < 500)
+        return;
+    last = now;
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        in_part_t *ip = p->in[i];
+        if (!ip || ip->eof)
+            continue;
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(p->consumer, p->input, i, &lo, &hi) != 0 || hi < 0)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, p->input, i);
+        if (rd_kafka_position(p->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            l->elems[0].offset >= hi && now - ip->last_msg_ms >= 1000)
+            ip->eof = true;
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+}
+
 static void flush_quiet_inputs(proc_t *p, int64_t now)
 {
+    notice_caught_up(p, now);
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->in[i];
         if (!ip || !ip->eof || stream_part_flushed(ip->sp) ||
