@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ typedef struct proc {
     const char *instance;
     int create_partitions;
     int commit_interval_ms;
+    int commit_records; /* at most this many records consumed per transaction */
     int exit_idle_s;
     int idle_timeout_s;
     int broker_timeout_s;
@@ -89,6 +91,9 @@ typedef struct proc {
     atomic_int brokers_down;    /* set by librdkafka's error callback */
     int64_t down_since_ms;      /* when we noticed; cleared when the broker answers again */
     int64_t last_probe_ms;
+    int64_t unblocked_ms;       /* end of the last call that blocked the loop (a commit...) */
+    bool abort_pending;         /* a produce failed: the transaction must be aborted */
+    atomic_llong busy_since_ms; /* the loop is inside a transaction call since (0: not) */
     long rewinds;
     int64_t last_commit_ms;
     int64_t started_ms;
@@ -125,6 +130,50 @@ static void fail(proc_t *p, const char *fmt, const char *detail)
     p->stopping = true;
 }
 
+static int rewind_to_last_commit(proc_t *p);
+
+/* Brackets a call that may block (transactions, restore): the watchdog watches it, and quiet
+ * periods are measured from its end. */
+static void busy_begin(proc_t *p)
+{
+    atomic_store(&p->busy_since_ms, (long long)now_ms());
+}
+
+static void busy_end(proc_t *p)
+{
+    atomic_store(&p->busy_since_ms, 0);
+    p->unblocked_ms = now_ms();
+}
+
+/* A transaction call may block up to this long: never longer than --broker-timeout, so a lost
+ * cluster ends the run in about that time. */
+static int call_timeout_ms(const proc_t *p, int wanted)
+{
+    int limit = p->broker_timeout_s * 1000;
+    return wanted < limit ? wanted : limit;
+}
+
+/* A transaction call that never returns (librdkafka issue #5456 can leave send_offsets
+ * blocked past its timeout) would hang the run; this thread ends it instead. Exiting is safe:
+ * everything not committed is aborted and a restart resumes from the last commit. */
+static void *watchdog(void *arg)
+{
+    proc_t *p = arg;
+    const long long limit = 2LL * p->broker_timeout_s * 1000 + 30000;
+    for (;;) {
+        nanosleep(&(struct timespec){1, 0}, NULL);
+        long long since = atomic_load(&p->busy_since_ms);
+        if (since && now_ms() - since > limit) {
+            fprintf(stderr, "wxstream process: a Kafka call has not returned for %lld s "
+                            "(more than twice --broker-timeout); exiting — a restart resumes "
+                            "from the last commit\n",
+                    (now_ms() - since) / 1000);
+            _exit(1);
+        }
+    }
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ producing */
 
 static void produce(proc_t *p, const char *topic, int32_t partition, const void *key,
@@ -140,6 +189,11 @@ static void produce(proc_t *p, const char *topic, int32_t partition, const void 
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(p->producer, 50);
             continue;
+        }
+        if (err == RD_KAFKA_RESP_ERR__STATE) {
+            /* The transaction already needs aborting (a produce failed): rewind, do not die. */
+            p->abort_pending = true;
+            return;
         }
         fail(p, "producing failed: %s", rd_kafka_err2str(err));
         return;
@@ -247,15 +301,10 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
 {
     if (n == 0)
         return 0;
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t qerr =
-        rd_kafka_query_watermark_offsets(p->restorer, p->changelog, 0, &lo, &hi, 10000);
-    if (qerr) {
-        wx_log(CMD, "restoring state: %s: %s", p->changelog, rd_kafka_err2str(qerr));
-        return -1;
-    }
-    if (hi <= lo)
-        return 0; /* nothing was ever committed */
+    /* Read to the end-of-partition event under our own deadline. (No watermark query first:
+     * rd_kafka_query_watermark_offsets ignores its timeout in librdkafka < 2.3 when the leader
+     * is down, and the cached watermark is stale after an earlier restore in this process.
+     * fetch.wait.max.ms=10 makes an empty changelog answer at once anyway.) */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
@@ -264,11 +313,11 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
         wx_log(CMD, "restoring state: %s", rd_kafka_err2str(err));
         return -1;
     }
-    int64_t deadline = now_ms() + 120000;
+    int64_t deadline = now_ms() + call_timeout_ms(p, 120000);
     int rc = -1;
     for (;;) {
         if (now_ms() > deadline) {
-            wx_log(CMD, "restoring state from %s: no end in sight after 120 s", p->changelog);
+            wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->changelog);
             break;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->restorer, 500);
@@ -317,7 +366,9 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
         snapshot_key(w[i].key, sizeof w[i].key, input ? "in" : "hr", parts->elems[i].partition);
     }
     int64_t t0 = now_ms();
+    busy_begin(p);
     int rc = restore_read(p, w, (size_t)parts->cnt);
+    busy_end(p);
     int restored = 0;
     for (int i = 0; rc == 0 && i < parts->cnt; i++) {
         int32_t part = parts->elems[i].partition;
@@ -389,21 +440,46 @@ static void drop_state(proc_t *p)
 
 /* ------------------------------------------------------------------ transactions */
 
-static int rewind_to_last_commit(proc_t *p);
-
-/* A transaction call may block up to this long: never longer than --broker-timeout, so a lost
- * cluster ends the run in about that time. */
-static int call_timeout_ms(const proc_t *p, int wanted)
-{
-    int limit = p->broker_timeout_s * 1000;
-    return wanted < limit ? wanted : limit;
-}
 
 /* After a failed transaction call: retriable errors are retried by the caller; an abortable one
  * aborts the transaction and rewinds to the last commit (state reloaded, input re-read from the
  * committed offsets, the same results produced again); a fatal one (e.g. fenced by a newer
  * instance with the same --instance-id) ends the run. Returns true when the transaction is over
  * (aborted or failed), false when the caller may retry. Takes ownership of error. */
+/* Aborts the open transaction and resumes from the last commit: the in-memory state is
+ * dropped, the committed snapshots loaded, and input re-read from the committed offsets, so the
+ * same results are produced again in a new transaction. Returns true (the transaction is over). */
+static bool abort_and_rewind(proc_t *p, const char *why)
+{
+    if (!p->trouble_since_ms)
+        p->trouble_since_ms = now_ms();
+    if (!p->quiet)
+        wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", why);
+    for (;;) {
+        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 30000));
+        if (!e2)
+            break;
+        /* librdkafka 2.0 flags a timed-out abort as abortable, not retriable, and a second
+         * abort succeeds: retry anything but a fatal error, within --broker-timeout. */
+        bool retry = !rd_kafka_error_is_fatal(e2) &&
+                     now_ms() - p->trouble_since_ms <= p->broker_timeout_s * 1000LL;
+        wx_log(CMD, "aborting the transaction: %s", rd_kafka_error_string(e2));
+        rd_kafka_error_destroy(e2);
+        if (!retry) {
+            fail(p, "%s", "the transaction could not be aborted");
+            return true;
+        }
+    }
+    p->in_txn = false;
+    p->delivery_errors = 0;
+    p->abort_pending = false;
+    p->rewinds++;
+    /* In a revocation the partitions are being dropped anyway; their next owner restores. */
+    if (!p->in_rebalance && rewind_to_last_commit(p) != 0)
+        fail(p, "%s", "could not resume from the last commit");
+    return true;
+}
+
 static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
 {
     char msg[600];
@@ -425,28 +501,7 @@ static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
     }
     if (rd_kafka_error_txn_requires_abort(error)) {
         rd_kafka_error_destroy(error);
-        if (!p->quiet)
-            wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", msg);
-        for (;;) {
-            rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 30000));
-            if (!e2)
-                break;
-            bool retry = rd_kafka_error_is_retriable(e2) &&
-                         now_ms() - p->trouble_since_ms <= p->broker_timeout_s * 1000LL;
-            wx_log(CMD, "aborting the transaction: %s", rd_kafka_error_string(e2));
-            rd_kafka_error_destroy(e2);
-            if (!retry) {
-                fail(p, "%s", "the transaction could not be aborted");
-                return true;
-            }
-        }
-        p->in_txn = false;
-        p->delivery_errors = 0;
-        p->rewinds++;
-        /* In a revocation the partitions are being dropped anyway; their next owner restores. */
-        if (!p->in_rebalance && rewind_to_last_commit(p) != 0)
-            fail(p, "%s", "could not resume from the last commit");
-        return true;
+        return abort_and_rewind(p, msg);
     }
     rd_kafka_error_destroy(error);
     fail(p, "%s", msg);
@@ -496,10 +551,23 @@ static void report_progress(proc_t *p)
     }
 }
 
+static void commit_body(proc_t *p);
+
 static void commit(proc_t *p)
 {
     if (!p->in_txn || p->failed)
         return;
+    busy_begin(p);
+    commit_body(p);
+    busy_end(p);
+}
+
+static void commit_body(proc_t *p)
+{
+    if (p->abort_pending) {
+        abort_and_rewind(p, "a record could not be produced in this transaction");
+        return;
+    }
     report_progress(p);
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (p->hr[i]) {
@@ -723,6 +791,8 @@ done:
 
 static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
 {
+    if (p->abort_pending)
+        return; /* read again after the rewind */
     const char *topic = rd_kafka_topic_name(m->rkt);
     int32_t part = m->partition;
     bool input = !strcmp(topic, p->input);
@@ -810,8 +880,9 @@ static void notice_caught_up(proc_t *p, int64_t now)
             continue;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->input, i);
+        int64_t since = ip->last_msg_ms > p->unblocked_ms ? ip->last_msg_ms : p->unblocked_ms;
         if (rd_kafka_position(p->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            l->elems[0].offset >= hi && now - ip->last_msg_ms >= 1000)
+            l->elems[0].offset >= hi && now - since >= 1000)
             ip->eof = true;
         rd_kafka_topic_partition_list_destroy(l);
     }
@@ -822,8 +893,12 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
     notice_caught_up(p, now);
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->in[i];
-        if (!ip || !ip->eof || stream_part_flushed(ip->sp) ||
-            now - ip->last_msg_ms < p->exit_idle_s * 1000LL)
+        if (!ip || !ip->eof || stream_part_flushed(ip->sp))
+            continue;
+        /* Quiet means no message since the later of the last one and the end of the last
+         * call that blocked the loop: records that came in meanwhile are still in the queue. */
+        int64_t since = ip->last_msg_ms > p->unblocked_ms ? ip->last_msg_ms : p->unblocked_ms;
+        if (now - since < p->exit_idle_s * 1000LL)
             continue;
         route_t route = {p, p->input, i};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
@@ -852,7 +927,9 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
         if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
             return false;
         if (p->hr[i]) {
-            if (!p->hr[i]->eof || now - p->hr[i]->last_msg_ms < quiet)
+            int64_t since = p->hr[i]->last_msg_ms > p->unblocked_ms ? p->hr[i]->last_msg_ms
+                                                                     : p->unblocked_ms;
+            if (!p->hr[i]->eof || now - since < quiet)
                 return false;
             if (hour_stage_has_open(p->hr[i]->hs))
                 open_hours = true;
@@ -898,7 +975,8 @@ static int run(proc_t *p)
             handle(p, m, now);
             rd_kafka_message_destroy(m);
         }
-        if (now == last_tick)
+        bool full = p->in_txn && (p->txn_consumed >= p->commit_records || p->abort_pending);
+        if (now == last_tick && !full)
             continue; /* the rest is housekeeping: at most once a millisecond */
         last_tick = now;
         rd_kafka_poll(p->producer, 0); /* delivery reports */
@@ -906,7 +984,7 @@ static int run(proc_t *p)
         if (p->exit_idle_s > 0)
             flush_quiet_inputs(p, now);
         if (p->in_txn &&
-            (now - p->last_commit_ms >= p->commit_interval_ms || p->txn_records > 100000)) {
+            (full || now - p->last_commit_ms >= p->commit_interval_ms || p->txn_records > 100000)) {
             report_progress(p); /* an idle partition's progress changes without any input */
             if (p->txn_consumed > 0 || p->txn_records > 0) {
                 commit(p);
@@ -1114,6 +1192,8 @@ static void usage(FILE *f)
             "                         hour; later readings for them are late), and exit when all\n"
             "                         is done (default: 0 = run until SIGINT/SIGTERM)\n"
             "  --commit-interval MS   transaction length (default: 200)\n"
+            "  --commit-records N     at most N records consumed per transaction: bounds what a\n"
+            "                         crash makes a restart read again (default: 20000)\n"
             "  --partitions N         partitions of the input topic when it has to be created\n"
             "                         (default: 1)\n"
             "  --broker-timeout SECS  how long transactions may keep failing (broker away) before\n"
@@ -1131,7 +1211,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
-       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT };
+       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS };
 
 static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
 {
@@ -1157,6 +1237,7 @@ int cmd_process(int argc, char **argv)
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
+        {"commit-records", required_argument, NULL, OPT_COMMIT_RECORDS},
         {"partitions", required_argument, NULL, OPT_PARTITIONS},
         {"broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT},
         {"debug", no_argument, NULL, OPT_DEBUG},
@@ -1175,6 +1256,7 @@ int cmd_process(int argc, char **argv)
     p->instance = "0";
     p->create_partitions = 1;
     p->commit_interval_ms = 200;
+    p->commit_records = 20000;
     p->idle_timeout_s = 600;
     p->broker_timeout_s = 120;
     p->key = (wxbuf_t)WXBUF_INIT;
@@ -1207,6 +1289,10 @@ int cmd_process(int argc, char **argv)
             break;
         case OPT_EXIT_IDLE:
             if (!parse_int_opt("exit-idle", optarg, 0, 86400, &p->exit_idle_s))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_COMMIT_RECORDS:
+            if (!parse_int_opt("commit-records", optarg, 1, 100000000, &p->commit_records))
                 return WX_EXIT_USAGE;
             break;
         case OPT_COMMIT_INTERVAL:
@@ -1253,6 +1339,9 @@ int cmd_process(int argc, char **argv)
         snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 
     wx_signals_install();
+    pthread_t dog;
+    if (pthread_create(&dog, NULL, watchdog, p) == 0)
+        pthread_detach(dog);
     int status = WX_EXIT_FAIL;
     if (setup(p) == 0 && run(p) == 0)
         status = WX_EXIT_OK;
