@@ -97,6 +97,11 @@ bool hour_stage_has_open(const hour_stage_t *hs)
     return hottest_oldest_open(hs->hours) != WX_TIME_MAX;
 }
 
+bool hour_stage_all_final(const hour_stage_t *hs)
+{
+    return hs->n_upstream > 0 && hour_stage_upstream_min(hs) == WX_TIME_MAX;
+}
+
 wx_time_t hour_stage_decided(const hour_stage_t *hs)
 {
     return hs->decided;

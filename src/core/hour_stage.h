@@ -35,6 +35,8 @@ int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partition
 size_t hour_stage_emit(hour_stage_t *hs, hottest_emit_fn emit, void *ctx);
 
 bool hour_stage_has_open(const hour_stage_t *hs);
+/* Every upstream partition has reported WX_TIME_MAX (finished, or idle). */
+bool hour_stage_all_final(const hour_stage_t *hs);
 wx_time_t hour_stage_decided(const hour_stage_t *hs); /* every hour ending <= this is out */
 /* min progress over upstream partitions, WX_TIME_MIN until all have reported */
 wx_time_t hour_stage_upstream_min(const hour_stage_t *hs);

@@ -907,8 +907,38 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
     }
 }
 
-/* Done when every input partition we own is finished, every hour we own is decided, and the
- * internal topic has been quiet for the exit-idle time. */
+/* True when no other member of the group is left (a dead instance stays a member until its
+ * session times out; then its partitions come here). Asked at most once a second. */
+static bool alone_in_group(proc_t *p, int64_t now)
+{
+    static int64_t last;
+    static bool alone;
+    if (now - last < 1000)
+        return alone;
+    last = now;
+    const struct rd_kafka_group_list *gl = NULL;
+    if (rd_kafka_list_groups(p->consumer, p->group, &gl, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        alone = false;
+        return alone;
+    }
+    char *me = rd_kafka_memberid(p->consumer);
+    int others = 0;
+    for (int g = 0; g < gl->group_cnt; g++)
+        for (int m = 0; m < gl->groups[g].member_cnt; m++)
+            if (!me || strcmp(gl->groups[g].members[m].member_id, me) != 0)
+                others++;
+    if (me)
+        rd_kafka_mem_free(p->consumer, me);
+    rd_kafka_group_list_destroy(gl);
+    alone = others == 0;
+    return alone;
+}
+
+/* Done when every input partition we own is finished, every hour we own is decided, the
+ * internal topic has been quiet for the exit-idle time — and the whole input is finished,
+ * not just our share: either an hour stage of ours has seen every input partition report
+ * final progress, or no other member is left whose partitions could still come to us (a
+ * killed instance's, after its session times out). */
 static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
     int64_t quiet = p->exit_idle_s * 1000LL;
@@ -922,7 +952,7 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
      * have read them back. */
     if (now - p->assigned_ms < quiet || p->txn_records > 0 || now - p->last_output_commit_ms < quiet)
         return false;
-    bool open_hours = false;
+    bool open_hours = false, any_hour_stage = false, all_final = false;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
             return false;
@@ -933,15 +963,20 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
                 return false;
             if (hour_stage_has_open(p->hr[i]->hs))
                 open_hours = true;
+            any_hour_stage = true;
+            all_final |= hour_stage_all_final(p->hr[i]->hs);
         }
     }
-    if (!open_hours)
+    if (!open_hours && (any_hour_stage ? all_final : alone_in_group(p, now)))
         return true;
-    /* Waiting for other instances' progress; give up after ten quiet periods. */
+    /* Waiting for other instances' progress; give up after ten quiet periods without any
+     * record, as long as nobody else is left who could still send one. */
     for (int i = 0; i < MAX_PARTITIONS; i++)
         if (p->hr[i] && now - p->hr[i]->last_msg_ms < 10 * quiet)
             return false;
-    *stuck = true;
+    if (!alone_in_group(p, now))
+        return false;
+    *stuck = open_hours || (any_hour_stage && !all_final);
     return true;
 }
 
