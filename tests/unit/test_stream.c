@@ -369,6 +369,20 @@ static void test_hour_stage_waits_for_every_upstream_partition(void **state)
     hour_stage_destroy(hs);
 }
 
+static void test_input_is_final_only_when_every_upstream_partition_says_so(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    assert_false(hour_stage_all_final(hs)); /* nobody has reported yet */
+    assert_int_equal(hour_stage_progress(hs, 0, 2, WX_TIME_MAX), 0);
+    assert_false(hour_stage_all_final(hs)); /* partition 1 has not */
+    assert_int_equal(hour_stage_progress(hs, 1, 2, 5 * WX_HOUR), 0);
+    assert_false(hour_stage_all_final(hs));
+    assert_int_equal(hour_stage_progress(hs, 1, 2, WX_TIME_MAX), 0);
+    assert_true(hour_stage_all_final(hs));
+    hour_stage_destroy(hs);
+}
+
 static void count_emit(void *ctx, const hottest_result_t *r)
 {
     (void)r;
@@ -406,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_reading_behind_a_forced_release_is_late_not_dropped),
         cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
+        cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
