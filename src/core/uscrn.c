@@ -393,23 +393,9 @@ static bool put_fixed(char *p, int width, double v, int decimals)
     if (!isfinite(v))
         return false;
     char digits[400];
-    size_t n = 0;
     const double av = fabs(v);
-    const double scaled = av * POW10[decimals];
-    const double fl = floor(scaled);
-    const double frac = scaled - fl;
-    if (scaled < 1e12 && fabs(frac - 0.5) >= 1e-3) {
-        uint64_t m = (uint64_t)fl + (frac > 0.5);
-        char tmp[32];
-        do {
-            tmp[n++] = (char)('0' + m % 10);
-            m /= 10;
-            if (decimals > 0 && n == (size_t)decimals)
-                tmp[n++] = '.';
-        } while (m > 0 || n <= (size_t)decimals + (decimals > 0));
-        for (size_t i = 0; i < n; i++)
-            digits[i] = tmp[n - 1 - i];
-    } else {
+    size_t n = wxtext_fixed(av, decimals, digits);
+    if (n == 0) {
         const int w = snprintf(digits, sizeof digits, "%.*f", decimals, av);
         if (w < 0 || (size_t)w >= sizeof digits)
             return false;

@@ -148,34 +148,6 @@ void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
     wxbuf_putc(b, '"');
 }
 
-/* Writes |v| rounded to `decimals` decimals as digits into buf (no sign), exactly as "%.*f"
- * would, or returns 0 when the fast path cannot decide and the caller must use snprintf. */
-static size_t fixed_fast(double av, int decimals, char *buf)
-{
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-    if (decimals > 9)
-        return 0;
-    const double scaled = av * pow10[decimals];
-    if (!(scaled < 1e12)) /* keeps the product's rounding error far below the tie margin */
-        return 0;
-    const double fl = floor(scaled);
-    const double frac = scaled - fl;
-    if (fabs(frac - 0.5) < 1e-3)
-        return 0; /* near a tie: printf decides on the exact binary value */
-    uint64_t m = (uint64_t)fl + (frac > 0.5);
-    char tmp[32];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + m % 10);
-        m /= 10;
-        if (decimals > 0 && n == (size_t)decimals)
-            tmp[n++] = '.';
-    } while (m > 0 || n <= (size_t)decimals + (decimals > 0));
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    return n;
-}
-
 void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
 {
     if (!isfinite(v)) {
@@ -189,7 +161,7 @@ void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
     char buf[400]; /* DBL_MAX has 309 integer digits */
     size_t n;
     bool neg = signbit(v);
-    size_t k = fixed_fast(fabs(v), decimals, buf + 1);
+    size_t k = wxtext_fixed(fabs(v), decimals, buf + 1);
     if (k > 0) {
         buf[0] = '-';
         n = k + 1;

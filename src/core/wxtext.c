@@ -1,6 +1,8 @@
 /* wxtext: quoting for error messages and UTF-8 validation (see wxtext.h). */
 #include "wxtext.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 void wxtext_quote(const char *s, size_t n, char *dst, size_t size)
@@ -63,4 +65,30 @@ size_t wxtext_utf8_len(const unsigned char *s, size_t n)
         return 4;
     }
     return 0;
+}
+
+size_t wxtext_fixed(double av, int decimals, char *buf)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals > 9)
+        return 0;
+    const double scaled = av * pow10[decimals];
+    if (!(scaled < 1e12)) /* keeps the product's rounding error far below the tie margin */
+        return 0;
+    const double fl = floor(scaled);
+    const double frac = scaled - fl;
+    if (fabs(frac - 0.5) < 1e-3)
+        return 0; /* near a tie: printf decides on the exact binary value */
+    uint64_t m = (uint64_t)fl + (frac > 0.5);
+    char tmp[32];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+        if (decimals > 0 && n == (size_t)decimals)
+            tmp[n++] = '.';
+    } while (m > 0 || n <= (size_t)decimals + (decimals > 0));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
 }

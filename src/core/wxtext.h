@@ -17,4 +17,10 @@ void wxtext_quote(const char *s, size_t n, char *dst, size_t size);
  * not valid UTF-8 (overlong forms, UTF-16 surrogates and code points above U+10FFFF are not). */
 size_t wxtext_utf8_len(const unsigned char *s, size_t n);
 
+/* av (>= 0) with exactly `decimals` decimals into buf (at least 32 bytes), without printf: the
+ * digits printf("%.*f") would give, for the common case. Returns the length, or 0 when it cannot
+ * be sure (more than 9 decimals, av * 10^decimals >= 1e12, or within 1e-3 of a rounding tie,
+ * where printf decides on the exact binary value): the caller then uses printf. */
+size_t wxtext_fixed(double av, int decimals, char *buf);
+
 #endif
