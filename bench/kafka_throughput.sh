@@ -32,16 +32,17 @@ replay_rates=() raw_prod_rates=() proc_rates=() raw_cons_rates=()
 for (( r = 1; r <= ROUNDS; r++ )); do
     p="bench$$-$r."
     prefixes+=("$p")
-    # replay, then raw produce of exactly the same records (key, timestamp, value)
+    # replay, then raw produce of exactly the same records (key, timestamp, value) into a topic
+    # made beforehand, like replay's
+    "$here/scripts/kafka.sh" topics --create --topic "${p}Raw" --partitions 1 --config retention.ms=-1 > /dev/null 2>&1
     t0=$(date +%s%N)
     "$W" replay -q --topic-prefix "$p" "$tmp"/y1/*.txt
     t1=$(date +%s%N)
     replay_rates+=("$(awk -v n="$n1" -v s="$(secs "$t0" "$t1")" 'BEGIN { printf "%.0f", n / s }')")
     kcat -b "$BROKERS" -C -e -q -t "${p}InputData" -f '%k\t%T\t%s\n' > "$tmp/records.tsv"
-    "$here/scripts/kafka.sh" topics --create --topic "${p}Raw" --partitions 1 --config retention.ms=-1 > /dev/null 2>&1
-    raw_prod_rates+=("$("$RAW" produce "$BROKERS" "${p}Raw" "$tmp/records.tsv" | awk '{ print int($5) }')")
+    raw_prod_rates+=("$("$RAW" produce "$BROKERS" "${p}Raw" "$tmp/records.tsv" | awk '{ print int($6) }')")
     # raw consume, then process, of the same topic
-    raw_cons_rates+=("$("$RAW" consume "$BROKERS" "${p}InputData" | awk '{ print int($5) }')")
+    raw_cons_rates+=("$("$RAW" consume "$BROKERS" "${p}InputData" | awk '{ print int($6) }')")
     proc_rates+=("$("$W" process --topic-prefix "$p" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p')")
 done
 rp=$(printf '%s\n' "${replay_rates[@]}" | median)
