@@ -81,14 +81,32 @@ wx_time_t hour_stage_upstream_min(const hour_stage_t *hs)
     return m;
 }
 
+typedef struct emit_tap {
+    hottest_emit_fn emit;
+    void *ctx;
+    wx_time_t last_end;
+} emit_tap_t;
+
+static void tap(void *ctx, const hottest_result_t *r)
+{
+    emit_tap_t *t = ctx;
+    if (r->hour_end > t->last_end)
+        t->last_end = r->hour_end;
+    t->emit(t->ctx, r);
+}
+
 size_t hour_stage_emit(hour_stage_t *hs, hottest_emit_fn emit, void *ctx)
 {
     wx_time_t upto = hour_stage_upstream_min(hs);
     if (upto == WX_TIME_MIN)
         return 0;
-    size_t n = hottest_close(hs->hours, upto, emit, ctx);
-    if (upto > hs->decided)
-        hs->decided = upto;
+    emit_tap_t t = {emit, ctx, WX_TIME_MIN};
+    size_t n = hottest_close(hs->hours, upto, tap, &t);
+    /* When every partition is idle (or finished) the minimum is WX_TIME_MAX: only the hours
+     * actually closed count as decided, or every later summary would be late for good. */
+    wx_time_t decided = upto == WX_TIME_MAX ? t.last_end : upto;
+    if (decided > hs->decided)
+        hs->decided = decided;
     return n;
 }
 

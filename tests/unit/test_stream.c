@@ -389,6 +389,27 @@ static void count_emit(void *ctx, const hottest_result_t *r)
     (*(int *)ctx)++;
 }
 
+/* Found in review: an idle period (every partition reporting WX_TIME_MAX) used to mark every
+ * future hour as decided, so no MaxTemp record was ever produced again. */
+static void test_hours_after_an_idle_period_are_still_decided(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    int emitted = 0;
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_progress(hs, 0, 1, WX_TIME_MAX), 0); /* idle */
+    assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
+    assert_true(hour_stage_decided(hs) == WX_HOUR);
+    /* Data again, hours later: taken and decided, not late. */
+    assert_int_equal(hour_stage_progress(hs, 0, 1, 4 * WX_HOUR), 0);
+    assert_int_equal(hour_stage_add(hs, 3 * WX_HOUR, &e), 0);
+    assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
+    assert_int_equal(emitted, 2);
+    hour_stage_destroy(hs);
+}
+
+
 static void test_summary_for_a_decided_hour_is_late(void **state)
 {
     (void)state;
@@ -421,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
+        cmocka_unit_test(test_hours_after_an_idle_period_are_still_decided),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
