@@ -94,6 +94,7 @@ typedef struct proc {
     int64_t unblocked_ms;       /* end of the last call that blocked the loop (a commit...) */
     bool abort_pending;         /* a produce failed: the transaction must be aborted */
     atomic_llong busy_since_ms; /* the loop is inside a transaction call since (0: not) */
+    int busy_depth;             /* busy_begin/busy_end nest */
     long rewinds;
     int64_t last_commit_ms;
     int64_t started_ms;
@@ -136,11 +137,14 @@ static int rewind_to_last_commit(proc_t *p);
  * periods are measured from its end. */
 static void busy_begin(proc_t *p)
 {
-    atomic_store(&p->busy_since_ms, (long long)now_ms());
+    if (p->busy_depth++ == 0)
+        atomic_store(&p->busy_since_ms, (long long)now_ms());
 }
 
 static void busy_end(proc_t *p)
 {
+    if (--p->busy_depth > 0)
+        return;
     atomic_store(&p->busy_since_ms, 0);
     p->unblocked_ms = now_ms();
 }
@@ -154,18 +158,20 @@ static int call_timeout_ms(const proc_t *p, int wanted)
 }
 
 /* A transaction call that never returns (librdkafka issue #5456 can leave send_offsets
- * blocked past its timeout) would hang the run; this thread ends it instead. Exiting is safe:
+ * blocked past its timeout) would hang the run; this thread ends it instead, once a call has
+ * been blocked for --broker-timeout + 15 s (every call's own timeout is at most
+ * --broker-timeout). Exiting is safe:
  * everything not committed is aborted and a restart resumes from the last commit. */
 static void *watchdog(void *arg)
 {
     proc_t *p = arg;
-    const long long limit = 2LL * p->broker_timeout_s * 1000 + 30000;
+    const long long limit = (long long)p->broker_timeout_s * 1000 + 15000;
     for (;;) {
         nanosleep(&(struct timespec){1, 0}, NULL);
         long long since = atomic_load(&p->busy_since_ms);
         if (since && now_ms() - since > limit) {
             fprintf(stderr, "wxstream process: a Kafka call has not returned for %lld s "
-                            "(more than twice --broker-timeout); exiting — a restart resumes "
+                            "(more than --broker-timeout + 15 s); exiting — a restart resumes "
                             "from the last commit\n",
                     (now_ms() - since) / 1000);
             _exit(1);
@@ -301,10 +307,23 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
 {
     if (n == 0)
         return 0;
-    /* Read to the end-of-partition event under our own deadline. (No watermark query first:
-     * rd_kafka_query_watermark_offsets ignores its timeout in librdkafka < 2.3 when the leader
-     * is down, and the cached watermark is stale after an earlier restore in this process.
-     * fetch.wait.max.ms=10 makes an empty changelog answer at once anyway.) */
+    /* Every snapshot committed before now lies below the changelog's current high watermark.
+     * A read_committed reader stops at the last stable offset, which another instance's open
+     * transaction can hold back: reading only to the first end-of-partition event could then
+     * load a snapshot older than the offsets committed with a newer one. So read until the
+     * position reaches the high watermark (open transactions end by commit or abort within
+     * transaction.timeout.ms). The query may hang in librdkafka < 2.3 when the leader is down:
+     * the watchdog bounds that. */
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t qerr =
+        rd_kafka_query_watermark_offsets(p->restorer, p->changelog, 0, &lo, &hi,
+                                         call_timeout_ms(p, 30000));
+    if (qerr) {
+        wx_log(CMD, "restoring state: %s: %s", p->changelog, rd_kafka_err2str(qerr));
+        return -1;
+    }
+    if (hi <= lo)
+        return 0; /* nothing was ever committed (or all of it compacted away) */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
@@ -320,18 +339,27 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
             wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->changelog);
             break;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->restorer, 500);
-        if (!m)
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->restorer, 100);
+        if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (m)
+                rd_kafka_message_destroy(m);
+            /* Done once the position has passed every record there was when we started. */
+            rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(pos, p->changelog, 0);
+            bool done = rd_kafka_position(p->restorer, pos) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                        pos->elems[0].offset >= hi;
+            rd_kafka_topic_partition_list_destroy(pos);
+            if (done) {
+                rc = 0;
+                break;
+            }
             continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            rd_kafka_message_destroy(m);
-            rc = 0;
-            break;
         }
         if (m->err) {
+            rd_kafka_resp_err_t e = m->err;
             wx_log(CMD, "restoring state from %s: %s", p->changelog, rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
-            if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT)
+            if (e == RD_KAFKA_RESP_ERR__TRANSPORT)
                 continue;
             break;
         }
@@ -596,6 +624,10 @@ static void commit_body(proc_t *p)
         fail(p, "%s", "out of memory while formatting records");
         return;
     }
+    /* A record of this transaction (a snapshot, a result) was refused: committing the offsets
+     * without it would lose it. Teardown aborts the transaction instead. */
+    if (p->failed)
+        return;
     rd_kafka_topic_partition_list_t *assigned = NULL;
     rd_kafka_resp_err_t err = rd_kafka_assignment(p->consumer, &assigned);
     if (err) {
@@ -751,6 +783,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * snapshots, and seek every assigned partition back to its committed offset. */
 static int rewind_to_last_commit(proc_t *p)
 {
+    /* A new phase for the watchdog: the calls that failed before are over. */
+    if (p->busy_depth > 0)
+        atomic_store(&p->busy_since_ms, (long long)now_ms());
     rd_kafka_topic_partition_list_t *assigned = NULL;
     if (rd_kafka_assignment(p->consumer, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return -1;
@@ -907,8 +942,30 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
     }
 }
 
-/* True when no other member of the group is left (a dead instance stays a member until its
- * session times out; then its partitions come here). Asked at most once a second. */
+/* Partitions in a consumer-protocol assignment (int16 version, then topics: string name, int32
+ * partitions...). 0 for an empty or unreadable one. */
+static int assignment_partitions(const unsigned char *b, int n)
+{
+    if (!b || n < 6)
+        return 0;
+    int i = 2, total = 0;
+    uint32_t topics = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+    i += 4;
+    for (uint32_t t = 0; t < topics && i + 2 <= n; t++) {
+        int len = b[i] << 8 | b[i + 1];
+        i += 2 + (len > 0 ? len : 0);
+        if (i + 4 > n)
+            break;
+        uint32_t parts = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+        i += 4 + 4 * (int)parts;
+        total += (int)parts;
+    }
+    return total;
+}
+
+/* True when no other member of the group holding partitions is left (a dead instance stays a
+ * member until its session times out; then its partitions come here; members with nothing
+ * assigned do not count, or two idle ones would wait for each other). Asked once a second. */
 static bool alone_in_group(proc_t *p, int64_t now)
 {
     static int64_t last;
@@ -925,7 +982,9 @@ static bool alone_in_group(proc_t *p, int64_t now)
     int others = 0;
     for (int g = 0; g < gl->group_cnt; g++)
         for (int m = 0; m < gl->groups[g].member_cnt; m++)
-            if (!me || strcmp(gl->groups[g].members[m].member_id, me) != 0)
+            if ((!me || strcmp(gl->groups[g].members[m].member_id, me) != 0) &&
+                assignment_partitions(gl->groups[g].members[m].member_assignment,
+                                      gl->groups[g].members[m].member_assignment_size) > 0)
                 others++;
     if (me)
         rd_kafka_mem_free(p->consumer, me);
@@ -1169,8 +1228,10 @@ static int setup(proc_t *p)
 
 static void teardown(proc_t *p)
 {
+    busy_begin(p); /* the watchdog also watches the way out */
     if (p->consumer) {
-        rd_kafka_consumer_close(p->consumer); /* leaves the group; revoke commits */
+        rd_kafka_consumer_close(p->consumer); /* revoke commits; a static member stays in
+                                                  the group until its session times out */
         rd_kafka_destroy(p->consumer);
     }
     /* After a failure the cluster may be gone: do not wait long for it on the way out. */
@@ -1191,6 +1252,7 @@ static void teardown(proc_t *p)
     drop_state(p);
     wxbuf_free(&p->key);
     wxbuf_free(&p->value);
+    busy_end(p);
 }
 
 static void usage(FILE *f)
