@@ -28,12 +28,11 @@ typedef struct batch_run_ctx {
     bool wrap;            /* stdout: {"topic":..,"key":..,"value":..} */
     char *const *files;
     long counts[OUT_COUNT];
-    long dead_by_reason[8];
+    long dead_by_reason[DEAD_LETTER_REASON_COUNT];
     wxbuf_t value, key;
     bool write_failed;
 } batch_run_ctx_t;
 
-static const char *const DEAD_REASONS[] = {"parse", "too_long", "station", "duplicate", "late"};
 
 static void write_record(batch_run_ctx_t *c, int which)
 {
@@ -101,9 +100,9 @@ static void on_dead(void *ctx, const dead_letter_t *d)
         snprintf(source, sizeof source, "%s:%lu", c->files[file], line);
         copy.source = source;
     }
-    for (size_t i = 0; i < sizeof DEAD_REASONS / sizeof DEAD_REASONS[0]; i++)
-        if (!strcmp(d->reason, DEAD_REASONS[i]))
-            c->dead_by_reason[i]++;
+    int reason = dead_letter_reason_index(d->reason);
+    if (reason >= 0)
+        c->dead_by_reason[reason]++;
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
     wxjson_dead_letter(&copy, &c->value);

@@ -36,4 +36,11 @@ typedef struct dead_letter {
 void dead_letter_init(dead_letter_t *d, const char *reason, const char *detail,
                       const char *source);
 
+/* The reason codes above, in that order (plus "internal": an unreadable record on wxstream's
+ * own internal topic), for counting dead letters by reason. */
+#define DEAD_LETTER_REASON_COUNT 6
+extern const char *const DEAD_LETTER_REASONS[DEAD_LETTER_REASON_COUNT];
+/* Index of a reason code in DEAD_LETTER_REASONS, or -1. */
+int dead_letter_reason_index(const char *reason);
+
 #endif

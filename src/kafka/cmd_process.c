@@ -109,12 +109,9 @@ typedef struct proc {
     long max_txn_consumed; /* the most input one transaction carried: what a crash can re-read */
     int64_t first_input_ms, last_input_ms; /* for the rate in the summary */
     long produced[T_COUNT];
-    long dead_by_reason[6];
+    long dead_by_reason[DEAD_LETTER_REASON_COUNT];
     char first_delivery_error[512];
 } proc_t;
-
-static const char *const DEAD_REASONS[] = {"parse", "too_long", "station", "duplicate", "late",
-                                           "internal"};
 
 static int64_t now_ms(void)
 {
@@ -261,9 +258,9 @@ static void on_hottest(void *ctx, const hottest_result_t *r)
 
 static void write_dead(proc_t *p, const dead_letter_t *d)
 {
-    for (size_t i = 0; i < sizeof DEAD_REASONS / sizeof DEAD_REASONS[0]; i++)
-        if (!strcmp(d->reason, DEAD_REASONS[i]))
-            p->dead_by_reason[i]++;
+    int reason = dead_letter_reason_index(d->reason);
+    if (reason >= 0)
+        p->dead_by_reason[reason]++;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
     if (d->wban) {
@@ -898,6 +895,13 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
 
 /* --exit-idle: an input partition that is caught up and quiet that long is finished: its open
  * hours are emitted (a later reading for them is late). */
+/* When a partition went quiet: its last message, or the end of the last call that blocked the
+ * loop if later (records that came in meanwhile are still in the queue). */
+static int64_t quiet_since(const proc_t *p, int64_t last_msg_ms)
+{
+    return last_msg_ms > p->unblocked_ms ? last_msg_ms : p->unblocked_ms;
+}
+
 /* An input partition whose position has reached the high watermark librdkafka last saw is
  * caught up, even if its one end-of-partition event went by (e.g. during a rebalance). */
 static void notice_caught_up(proc_t *p, int64_t now)
@@ -915,7 +919,7 @@ static void notice_caught_up(proc_t *p, int64_t now)
             continue;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->input, i);
-        int64_t since = ip->last_msg_ms > p->unblocked_ms ? ip->last_msg_ms : p->unblocked_ms;
+        int64_t since = quiet_since(p, ip->last_msg_ms);
         if (rd_kafka_position(p->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
             l->elems[0].offset >= hi && now - since >= 1000)
             ip->eof = true;
@@ -930,10 +934,7 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
         in_part_t *ip = p->in[i];
         if (!ip || !ip->eof || stream_part_flushed(ip->sp))
             continue;
-        /* Quiet means no message since the later of the last one and the end of the last
-         * call that blocked the loop: records that came in meanwhile are still in the queue. */
-        int64_t since = ip->last_msg_ms > p->unblocked_ms ? ip->last_msg_ms : p->unblocked_ms;
-        if (now - since < p->exit_idle_s * 1000LL)
+        if (now - quiet_since(p, ip->last_msg_ms) < p->exit_idle_s * 1000LL)
             continue;
         route_t route = {p, p->input, i};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
@@ -1016,9 +1017,7 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
         if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
             return false;
         if (p->hr[i]) {
-            int64_t since = p->hr[i]->last_msg_ms > p->unblocked_ms ? p->hr[i]->last_msg_ms
-                                                                     : p->unblocked_ms;
-            if (!p->hr[i]->eof || now - since < quiet)
+            if (!p->hr[i]->eof || now - quiet_since(p, p->hr[i]->last_msg_ms) < quiet)
                 return false;
             if (hour_stage_has_open(p->hr[i]->hs))
                 open_hours = true;
