@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wban_map.h"
+
 typedef struct batch_reading {
     wx_time_t utc;
     uint64_t seq;
@@ -26,8 +28,7 @@ struct batch {
     wx_config_t cfg;
     batch_station_t *stations;
     size_t n_stations, cap_stations;
-    int32_t *slots; /* open addressing: index + 1 into stations, 0 = empty */
-    size_t n_slots;
+    wban_map_t index; /* WBAN -> position in stations */
 };
 
 batch_t *batch_new(const wx_config_t *cfg)
@@ -46,46 +47,15 @@ void batch_destroy(batch_t *b)
     for (size_t i = 0; i < b->n_stations; i++)
         free(b->stations[i].r);
     free(b->stations);
-    free(b->slots);
+    wban_map_free(&b->index);
     free(b);
-}
-
-static size_t slot_of(int32_t wban, size_t n_slots)
-{
-    return ((uint32_t)wban * 2654435761u) & (n_slots - 1);
-}
-
-static int rehash(batch_t *b)
-{
-    size_t n = b->n_slots ? b->n_slots * 2 : 64;
-    int32_t *s = calloc(n, sizeof *s);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < b->n_stations; i++) {
-        size_t k = slot_of(b->stations[i].wban, n);
-        while (s[k])
-            k = (k + 1) & (n - 1);
-        s[k] = (int32_t)i + 1;
-    }
-    free(b->slots);
-    b->slots = s;
-    b->n_slots = n;
-    return 0;
 }
 
 static batch_station_t *station_of(batch_t *b, int32_t wban)
 {
-    if (b->n_slots) {
-        size_t k = slot_of(wban, b->n_slots);
-        while (b->slots[k]) {
-            batch_station_t *st = &b->stations[b->slots[k] - 1];
-            if (st->wban == wban)
-                return st;
-            k = (k + 1) & (b->n_slots - 1);
-        }
-    }
-    if ((b->n_stations + 1) * 2 > b->n_slots && rehash(b) != 0)
-        return NULL;
+    int i = wban_map_get(&b->index, wban);
+    if (i >= 0)
+        return &b->stations[i];
     if (b->n_stations == b->cap_stations) {
         size_t c = b->cap_stations ? b->cap_stations * 2 : 8;
         batch_station_t *s = realloc(b->stations, c * sizeof *s);
@@ -94,15 +64,12 @@ static batch_station_t *station_of(batch_t *b, int32_t wban)
         b->stations = s;
         b->cap_stations = c;
     }
-    batch_station_t *st = &b->stations[b->n_stations];
+    if (wban_map_put(&b->index, wban, (int32_t)b->n_stations) != 0)
+        return NULL;
+    batch_station_t *st = &b->stations[b->n_stations++];
     memset(st, 0, sizeof *st);
     st->wban = wban;
     st->sorted = true;
-    b->n_stations++;
-    size_t k = slot_of(wban, b->n_slots);
-    while (b->slots[k])
-        k = (k + 1) & (b->n_slots - 1);
-    b->slots[k] = (int32_t)b->n_stations;
     return st;
 }
 
@@ -245,9 +212,7 @@ long batch_run(batch_t *b, const wx_sink_t *sink)
         return -1;
     if (b->n_stations) /* stations is NULL when no reading was usable */
         qsort(b->stations, b->n_stations, sizeof *b->stations, cmp_station);
-    free(b->slots); /* the order changed; the map is not needed any more */
-    b->slots = NULL;
-    b->n_slots = 0;
+    wban_map_free(&b->index); /* the order changed; the map is not needed any more */
     long used = 0;
     for (size_t i = 0; i < b->n_stations && !ctx.failed; i++) {
         long n = run_station(b, &b->stations[i], &ctx);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "wban_map.h"
 #include "wxser.h"
 
 #define SNAPSHOT_VERSION 1
@@ -35,8 +36,7 @@ struct stream_part {
     uint64_t forced;
     part_station_t *st;
     size_t n_st, cap_st;
-    int32_t *slots; /* index + 1 into st */
-    size_t n_slots;
+    wban_map_t index; /* WBAN -> position in st */
 };
 
 stream_part_t *stream_part_new(const wx_config_t *cfg)
@@ -59,7 +59,7 @@ void stream_part_destroy(stream_part_t *sp)
         free(sp->st[i].buf);
     }
     free(sp->st);
-    free(sp->slots);
+    wban_map_free(&sp->index);
     free(sp);
 }
 
@@ -85,48 +85,15 @@ static wx_time_t release_point(const stream_part_t *sp)
     return sp->watermark - sp->cfg.grace_sec;
 }
 
-static size_t slot_of(int32_t wban, size_t n)
-{
-    return ((uint32_t)wban * 2654435761u) & (n - 1);
-}
-
-static int rehash(stream_part_t *sp)
-{
-    size_t n = sp->n_slots ? sp->n_slots * 2 : 16;
-    int32_t *s = calloc(n, sizeof *s);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sp->n_st; i++) {
-        size_t k = slot_of(sp->st[i].wban, n);
-        while (s[k])
-            k = (k + 1) & (n - 1);
-        s[k] = (int32_t)i + 1;
-    }
-    free(sp->slots);
-    sp->slots = s;
-    sp->n_slots = n;
-    return 0;
-}
-
 static part_station_t *find_station(stream_part_t *sp, int32_t wban)
 {
-    if (!sp->n_slots)
-        return NULL;
-    size_t k = slot_of(wban, sp->n_slots);
-    while (sp->slots[k]) {
-        part_station_t *st = &sp->st[sp->slots[k] - 1];
-        if (st->wban == wban)
-            return st;
-        k = (k + 1) & (sp->n_slots - 1);
-    }
-    return NULL;
+    int i = wban_map_get(&sp->index, wban);
+    return i >= 0 ? &sp->st[i] : NULL;
 }
 
 /* Takes ownership of `state`. */
 static part_station_t *add_station(stream_part_t *sp, int32_t wban, station_state_t *state)
 {
-    if ((sp->n_st + 1) * 2 > sp->n_slots && rehash(sp) != 0)
-        return NULL;
     if (sp->n_st == sp->cap_st) {
         size_t c = sp->cap_st ? sp->cap_st * 2 : 8;
         part_station_t *p = realloc(sp->st, c * sizeof *p);
@@ -135,14 +102,12 @@ static part_station_t *add_station(stream_part_t *sp, int32_t wban, station_stat
         sp->st = p;
         sp->cap_st = c;
     }
+    if (wban_map_put(&sp->index, wban, (int32_t)sp->n_st) != 0)
+        return NULL;
     part_station_t *st = &sp->st[sp->n_st++];
     memset(st, 0, sizeof *st);
     st->wban = wban;
     st->state = state;
-    size_t k = slot_of(wban, sp->n_slots);
-    while (sp->slots[k])
-        k = (k + 1) & (sp->n_slots - 1);
-    sp->slots[k] = (int32_t)sp->n_st;
     return st;
 }
 
