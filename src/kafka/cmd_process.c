@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "fetch_nudge.h"
 #include "hour_stage.h"
 #include "kafka_common.h"
 #include "options.h"
@@ -78,6 +79,9 @@ typedef struct proc {
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
     rd_kafka_t *restorer;
+    fetch_nudge_t *nudge;         /* keeps the fetcher going through a backlog */
+    int32_t nudge_parts[64];      /* assigned input partitions, for the nudge */
+    int n_nudge_parts;
     int n_input;  /* partitions of the input topic */
     int n_hourly; /* partitions of the internal topic */
     in_part_t *in[MAX_PARTITIONS];
@@ -589,6 +593,7 @@ static void commit(proc_t *p)
 
 static void commit_body(proc_t *p)
 {
+    int64_t t0 = now_ms();
     if (p->abort_pending) {
         abort_and_rewind(p, "a record could not be produced in this transaction");
         return;
@@ -669,10 +674,10 @@ static void commit_body(proc_t *p)
     p->transactions++;
     if (p->txn_consumed > p->max_txn_consumed)
         p->max_txn_consumed = p->txn_consumed;
-    if (p->verbose)
-        wx_log(CMD, "transaction %ld committed: %ld records consumed, %ld produced",
-               p->transactions, p->txn_consumed, p->txn_records);
     p->last_commit_ms = now_ms();
+    if (p->verbose)
+        wx_log(CMD, "transaction %ld committed in %" PRId64 " ms: %ld records consumed, %ld produced",
+               p->transactions, p->last_commit_ms - t0, p->txn_consumed, p->txn_records);
     if (p->txn_records > 0)
         p->last_output_commit_ms = p->last_commit_ms;
 }
@@ -756,6 +761,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++)
             parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID; /* resume at committed */
         rd_kafka_assign(rk, parts);
+        p->n_nudge_parts = 0;
+        for (int i = 0; i < parts->cnt; i++)
+            if (!strcmp(parts->elems[i].topic, p->input) &&
+                p->n_nudge_parts < (int)(sizeof p->nudge_parts / sizeof p->nudge_parts[0]))
+                p->nudge_parts[p->n_nudge_parts++] = parts->elems[i].partition;
         if (!p->quiet)
             log_resume_points(p, parts);
         p->assigned_ms = now_ms();
@@ -768,6 +778,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         commit(p);
         drop_state(p);
         rd_kafka_assign(rk, NULL);
+        p->n_nudge_parts = 0;
         p->awaiting_assignment = true;
         p->assigned_ms = now_ms();
         if (!p->stopping)
@@ -1072,6 +1083,7 @@ static int run(proc_t *p)
         if (now == last_tick && !full)
             continue; /* the rest is housekeeping: at most once a millisecond */
         last_tick = now;
+        fetch_nudge_check(p->nudge, p->input, p->nudge_parts, p->n_nudge_parts);
         rd_kafka_poll(p->producer, 0); /* delivery reports */
         check_brokers(p, now);
         if (p->exit_idle_s > 0)
@@ -1196,7 +1208,10 @@ static int setup(proc_t *p)
         "group.id", p->group, "group.instance.id", member, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
         "auto.offset.reset", "earliest", "partition.assignment.strategy", "roundrobin",
-        "session.timeout.ms", "10000", NULL};
+        "session.timeout.ms", "10000",
+        /* A fetch long-polling an idle partition (the internal topic) holds back the fetch of
+         * a partition that fetch_nudge re-enabled: keep it short. */
+        "fetch.wait.max.ms", "100", NULL};
     char err[512];
     rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, consumer_settings, err, sizeof err);
     if (!conf) {
@@ -1213,6 +1228,7 @@ static int setup(proc_t *p)
         return -1;
     }
     rd_kafka_poll_set_consumer(p->consumer);
+    p->nudge = fetch_nudge_new(p->consumer); /* NULL: slower through a backlog, still right */
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, p->input, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, p->hourly, RD_KAFKA_PARTITION_UA);
@@ -1228,6 +1244,10 @@ static int setup(proc_t *p)
 static void teardown(proc_t *p)
 {
     busy_begin(p); /* the watchdog also watches the way out */
+    if (p->verbose && p->nudge)
+        wx_log(CMD, "fetcher nudged %ld times (fetch_nudge.h)", fetch_nudge_count(p->nudge));
+    fetch_nudge_destroy(p->nudge); /* waits for at most one watermark query */
+    p->nudge = NULL;
     if (p->consumer) {
         rd_kafka_consumer_close(p->consumer); /* revoke commits; a static member stays in
                                                   the group until its session times out */
