@@ -65,7 +65,8 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
     wxjson_hourly(r, &c->value);
-    wxjson_hourly_key(r, &c->key);
+    if (c->wrap) /* keys are only printed on stdout */
+        wxjson_hourly_key(r, &c->key);
     write_record(c, OUT_OUTPUT);
 }
 
@@ -75,7 +76,8 @@ static void on_hottest(void *ctx, const hottest_result_t *r)
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
     wxjson_hottest(r, &c->value);
-    wxjson_hottest_key(r, &c->key);
+    if (c->wrap) /* keys are only printed on stdout */
+        wxjson_hottest_key(r, &c->key);
     write_record(c, OUT_MAXTEMP);
 }
 
@@ -85,7 +87,8 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
     wxjson_outlier(o, &c->value);
-    wxjson_outlier_key(o, &c->key);
+    if (c->wrap) /* keys are only printed on stdout */
+        wxjson_outlier_key(o, &c->key);
     write_record(c, OUT_OUTLIERS);
 }
 

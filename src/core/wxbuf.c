@@ -55,7 +55,7 @@ void wxbuf_free(wxbuf_t *b)
     b->failed = false;
 }
 
-void wxbuf_append(wxbuf_t *b, const char *s, size_t n)
+void wxbuf_append_grow(wxbuf_t *b, const char *s, size_t n)
 {
     if (n == 0 || !reserve(b, n))
         return;
@@ -64,12 +64,7 @@ void wxbuf_append(wxbuf_t *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-void wxbuf_puts(wxbuf_t *b, const char *s)
-{
-    wxbuf_append(b, s, strlen(s));
-}
-
-void wxbuf_putc(wxbuf_t *b, char c)
+void wxbuf_putc_grow(wxbuf_t *b, char c)
 {
     if (!reserve(b, 1))
         return;

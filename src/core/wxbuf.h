@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct wxbuf {
     char *data;   /* NUL-terminated when len > 0 or after wxbuf_reset */
@@ -20,9 +21,37 @@ typedef struct wxbuf {
 
 void wxbuf_reset(wxbuf_t *b);           /* len = 0, keeps the memory */
 void wxbuf_free(wxbuf_t *b);
-void wxbuf_append(wxbuf_t *b, const char *s, size_t n);
-void wxbuf_puts(wxbuf_t *b, const char *s);
-void wxbuf_putc(wxbuf_t *b, char c);
+/* The slow paths of the two inline appends below: grow, or fail. */
+void wxbuf_append_grow(wxbuf_t *b, const char *s, size_t n);
+void wxbuf_putc_grow(wxbuf_t *b, char c);
+
+/* Inline: the record writers call these a few dozen times per record. */
+static inline void wxbuf_append(wxbuf_t *b, const char *s, size_t n)
+{
+    if (n < b->cap - b->len && !b->failed) { /* room for n bytes and the NUL (len < cap) */
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    wxbuf_append_grow(b, s, n);
+}
+
+static inline void wxbuf_putc(wxbuf_t *b, char c)
+{
+    if (b->cap - b->len > 1 && !b->failed) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    wxbuf_putc_grow(b, c);
+}
+
+static inline void wxbuf_puts(wxbuf_t *b, const char *s)
+{
+    wxbuf_append(b, s, strlen(s));
+}
+
 void wxbuf_printf(wxbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s[0..n) as a JSON string literal with quotes. Bytes that are not valid UTF-8 are
  * written as \u00XX of the byte (Latin-1 reading), so any input yields valid JSON. */
