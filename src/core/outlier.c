@@ -199,9 +199,12 @@ static void verdict(outlier_verdict_t *v, uint64_t id, wx_time_t time, double va
     v->threshold = threshold;
 }
 
+/* head and i are both below the window, so one subtraction wraps (a division per call was a
+ * visible cost: this runs several times per reading). */
 static int ring_index(const outlier_state_t *s, int i)
 {
-    return (s->ring_head + i) % s->cfg.spike_window;
+    int j = s->ring_head + i;
+    return j >= s->cfg.spike_window ? j - s->cfg.spike_window : j;
 }
 
 static void sdiff_insert(outlier_state_t *s, double d)
@@ -240,13 +243,13 @@ static void ring_reset(outlier_state_t *s, wx_time_t time, double value)
 static void ring_append(outlier_state_t *s, wx_time_t time, double value)
 {
     int w = s->cfg.spike_window;
-    int at = (s->ring_head + s->ring_n) % w;
+    int at = s->ring_n == w ? s->ring_head : ring_index(s, s->ring_n); /* full: reuse the oldest */
     if (s->ring_n > 0)
         sdiff_insert(s, value - s->ring_value[ring_index(s, s->ring_n - 1)]);
     if (s->ring_n == w) {
         if (w > 1) /* the oldest difference leaves with the oldest value */
             sdiff_remove(s, s->ring_value[ring_index(s, 1)] - s->ring_value[ring_index(s, 0)]);
-        s->ring_head = (s->ring_head + 1) % w;
+        s->ring_head = ring_index(s, 1);
     } else {
         s->ring_n++;
     }
@@ -263,7 +266,10 @@ static double sorted_median(const double *a, int n)
  * each sorted, so walk outwards and take the smaller each time. */
 static double kth_deviation(const double *a, int n, double med, int k)
 {
-    int r = 0;
+    /* r: the first element not below med, at or before the middle since med is the median */
+    int r = n / 2;
+    while (r > 0 && a[r - 1] >= med)
+        r--;
     while (r < n && a[r] < med)
         r++;
     int l = r - 1;
