@@ -197,6 +197,13 @@ static int finish(uscrn_reading_t *r, bool cols, char *errstr, size_t errstr_siz
     const int32_t vals[2][2] = {{r->utc_date, r->utc_time}, {r->lst_date, r->lst_time}};
     wx_time_t *t[2] = {&utc, &lst};
     for (int i = 0; i < 2; i++) {
+        if (i == 1 && r->lst_date == r->utc_date && r->lst_time >= 0 && r->lst_time <= 2359 &&
+            r->lst_time % 100 <= 59) {
+            /* Most readings: LST on the UTC date, whose day number is known by now. */
+            const wx_time_t day = utc - (r->utc_time / 100 * WX_HOUR + r->utc_time % 100 * WX_MINUTE);
+            lst = day + r->lst_time / 100 * WX_HOUR + r->lst_time % 100 * WX_MINUTE;
+            continue;
+        }
         if (wx_time_from_date_hhmm(vals[i][0], vals[i][1], t[i]))
             continue;
         if (!wx_time_from_date_hhmm(vals[i][0], 0, NULL)) {
@@ -279,6 +286,8 @@ static const char *const KIND_ERROR[] = {
  * path then reads, or explains). */
 static bool parse_fixed(const char *line, uscrn_reading_t *r)
 {
+    /* Unrolled, every FIELDS[f] is a constant: the columns and the kind fold away. */
+#pragma GCC unroll 32
     for (int f = 0; f < USCRN_FIELD_COUNT; f++) {
         const field_spec_t *fs = &FIELDS[f];
         const char *p = line + fs->col0 - 1;
