@@ -143,6 +143,44 @@ void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
     wxbuf_putc(b, '"');
 }
 
+/* The common case of wxbuf_json_number: the value scaled to its decimals is an integer m that
+ * wxtext_scaled can decide. Writes m with its decimal point, trailing zeros trimmed to one
+ * decimal, straight into b. False: take the general path. */
+static bool json_number_fast(wxbuf_t *b, double v, int decimals)
+{
+    uint64_t m;
+    if (!wxtext_scaled(fabs(v), decimals, &m))
+        return false;
+    int d = decimals;
+    while (d > 1 && m % 10 == 0) {
+        m /= 10;
+        d--;
+    }
+    char tmp[32]; /* reversed: digits, '.', digits, sign */
+    size_t n = 0;
+    if (d == 0) {
+        tmp[n++] = '0';
+        tmp[n++] = '.';
+    }
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+        if (d > 0 && n == (size_t)d)
+            tmp[n++] = '.';
+    } while (m > 0 || n <= (size_t)d + (d > 0));
+    /* "-0.0" is written as "0.0": a value that rounds to zero has no sign. */
+    bool zero = true;
+    for (size_t i = 0; i < n; i++)
+        zero &= tmp[i] == '0' || tmp[i] == '.';
+    if (signbit(v) && !zero)
+        tmp[n++] = '-';
+    char out[32];
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    wxbuf_append(b, out, n);
+    return true;
+}
+
 void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
 {
     if (!isfinite(v)) {
@@ -153,18 +191,14 @@ void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
         decimals = 0;
     if (decimals > 20)
         decimals = 20;
+    if (json_number_fast(b, v, decimals))
+        return;
+    /* Near a rounding tie, very large, or more than 9 decimals: printf decides. */
     char buf[400]; /* DBL_MAX has 309 integer digits */
-    size_t n;
     bool neg = signbit(v);
-    size_t k = wxtext_fixed(fabs(v), decimals, buf + 1);
-    if (k > 0) {
-        buf[0] = '-';
-        n = k + 1;
-    } else {
-        int w = snprintf(buf + 1, sizeof buf - 1, "%.*f", decimals, fabs(v));
-        buf[0] = '-';
-        n = (size_t)w + 1;
-    }
+    int w = snprintf(buf + 1, sizeof buf - 1, "%.*f", decimals, fabs(v));
+    buf[0] = '-';
+    size_t n = (size_t)w + 1;
     /* Trim trailing zeros, keep one decimal; add ".0" when there was no decimal point. */
     char *dot = memchr(buf + 1, '.', n - 1);
     if (dot) {

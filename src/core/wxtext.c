@@ -67,19 +67,27 @@ size_t wxtext_utf8_len(const unsigned char *s, size_t n)
     return 0;
 }
 
-size_t wxtext_fixed(double av, int decimals, char *buf)
+bool wxtext_scaled(double av, int decimals, uint64_t *m)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-    if (decimals > 9)
-        return 0;
+    if (decimals < 0 || decimals > 9)
+        return false;
     const double scaled = av * pow10[decimals];
     if (!(scaled < 1e12)) /* keeps the product's rounding error far below the tie margin */
-        return 0;
+        return false;
     const double fl = floor(scaled);
     const double frac = scaled - fl;
     if (fabs(frac - 0.5) < 1e-3)
-        return 0; /* near a tie: printf decides on the exact binary value */
-    uint64_t m = (uint64_t)fl + (frac > 0.5);
+        return false; /* near a tie: printf decides on the exact binary value */
+    *m = (uint64_t)fl + (frac > 0.5);
+    return true;
+}
+
+size_t wxtext_fixed(double av, int decimals, char *buf)
+{
+    uint64_t m;
+    if (!wxtext_scaled(av, decimals, &m))
+        return 0;
     char tmp[32];
     size_t n = 0;
     do {

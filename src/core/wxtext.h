@@ -3,7 +3,9 @@
 #ifndef WX_WXTEXT_H
 #define WX_WXTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define WXTEXT_QUOTE_MAX 32                          /* input bytes quoted at most */
 #define WXTEXT_QUOTE_SIZE (4 * WXTEXT_QUOTE_MAX + 8) /* room for the worst case */
@@ -22,5 +24,9 @@ size_t wxtext_utf8_len(const unsigned char *s, size_t n);
  * be sure (more than 9 decimals, av * 10^decimals >= 1e12, or within 1e-3 of a rounding tie,
  * where printf decides on the exact binary value): the caller then uses printf. */
 size_t wxtext_fixed(double av, int decimals, char *buf);
+
+/* The integer behind wxtext_fixed: av * 10^decimals rounded as printf would, into *m. False
+ * in the same cases wxtext_fixed returns 0. */
+bool wxtext_scaled(double av, int decimals, uint64_t *m);
 
 #endif

@@ -319,6 +319,38 @@ static void test_number_agrees_with_printf_then_trimmed(void **state)
     wxbuf_free(&b);
 }
 
+/* The same across magnitudes and up to 9 decimals: the fast path (wxtext_fixed's test) and
+ * the printf fallback must agree wherever the boundary between them falls. */
+static void test_number_agrees_with_printf_across_magnitudes(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    wxbuf_t b = WXBUF_INIT;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const int dec = (int)(x % 10);
+        const double scale[] = {1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e9, 1e12};
+        double v = ((double)(x >> 11) / 9007199254740992.0 - 0.5) * scale[(x >> 4) % 8];
+        char ref[400];
+        snprintf(ref, sizeof ref, "%.*f", dec, v);
+        size_t n = strlen(ref);
+        if (!strchr(ref, '.')) {
+            memcpy(ref + n, ".0", 3);
+            n += 2;
+        }
+        while (ref[n - 1] == '0' && ref[n - 2] != '.')
+            ref[--n] = '\0';
+        if (strspn(ref, "-0.") == n && ref[0] == '-')
+            memmove(ref, ref + 1, n); /* a value that rounds to zero has no sign */
+        wxbuf_reset(&b);
+        wxbuf_json_number(&b, v, dec);
+        assert_string_equal(b.data, ref);
+    }
+    wxbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_nan_and_infinities_are_null),
         cmocka_unit_test(test_huge_numbers_are_written_in_full),
         cmocka_unit_test(test_number_agrees_with_printf_then_trimmed),
+        cmocka_unit_test(test_number_agrees_with_printf_across_magnitudes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
