@@ -33,6 +33,7 @@
 #include "record_json.h"
 #include "uscrn.h"
 #include "wxbuf.h"
+#include "wxjson.h"
 
 #define REPLAY_MAX_LINE 65536
 #define REPLAY_PENDING_MAX 100000 /* records held back per file for --jitter */
@@ -291,7 +292,7 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
         r->sort_ms = r->ts_ms;
         if (run->jitter_ms > 0)
             r->sort_ms += (int64_t)(splitmix64(&s->rng) % (uint64_t)run->jitter_ms);
-        r->key_len = snprintf(r->key, sizeof r->key, "%05d", (int)rd.wbanno);
+        r->key_len = (int)strlen(wxjson_wban(rd.wbanno, r->key, sizeof r->key));
         if (run->format == FORMAT_JSON) {
             record_json_write(&rd, source[0] ? source : s->base, &r->value);
         } else if (form == DECODE_USCRN) {
