@@ -2,7 +2,8 @@
  *
  * The input is one line. Checks:
  *   - uscrn_parse_line never crashes, never reads past the line, and fails with a reason;
- *     a small error buffer gives the same verdict, truncated and terminated;
+ *     a small error buffer gives the same verdict, truncated and terminated; reading through
+ *     a line cache (uscrn_parse_line_cached) gives the same verdict, reason and reading;
  *   - a line it reads has consistent derived members (fuzz_check_reading);
  *   - uscrn_format_line of that reading is exactly the documented printf format
  *     (docs/uscrn-format.md) when every value fits its column, and -1 when one does not;
@@ -95,6 +96,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 
     /* The same verdict with an error buffer of 1..16 bytes, on the heap so ASan sees overruns. */
+    /* Through a line cache primed with a NOAA line (most fields of a fuzzed line repeat it):
+     * the same verdict, reason and reading. */
+    static const char prime[] = "94075 20260101 0700 20260101 0000  2.623 -105.54   40.04     "
+                                "2.7     0.0      0 0    -2.3 C 0    31 0 -99.000 -9999.0  1824 "
+                                "0   3.95 0";
+    uscrn_line_cache_t cache;
+    memset(&cache, 0, sizeof cache);
+    char cerr[256];
+    FUZZ_CHECK(uscrn_parse_line_cached(&cache, prime, sizeof prime - 1, &r2, cerr,
+                                       sizeof cerr) == 0 && cache.valid,
+               "the primer did not read: %s", cerr);
+    cerr[0] = '\0';
+    const int rc_cached = uscrn_parse_line_cached(&cache, line, size, &r2, cerr, sizeof cerr);
+    FUZZ_CHECK(rc_cached == rc, "rc %d through the cache, %d without", rc_cached, rc);
+    if (rc == 0)
+        check_same(&r, &r2);
+    else
+        FUZZ_CHECK(strcmp(cerr, err) == 0, "reason through the cache: %s, without: %s", cerr, err);
+
     const size_t small = 1 + (size ? data[0] % 16 : 0);
     char *serr = malloc(small);
     if (!serr)

@@ -192,6 +192,8 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
     bool too_long;
     int rc;
     wx_sink_t sink = {c, NULL, NULL, NULL, on_dead};
+    uscrn_line_cache_t cache;
+    memset(&cache, 0, sizeof cache);
     while ((rc = line_reader_next(&lr, &line, &len, &too_long, err, sizeof err)) == 1) {
         uscrn_reading_t r;
         uint64_t seq = ((uint64_t)index << SEQ_LINE_BITS) | (uint64_t)lr.line_no;
@@ -201,7 +203,7 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
             reason = "too_long";
             snprintf(err, sizeof err, "line longer than %d bytes (first %d kept)",
                      BATCH_MAX_LINE, LINE_READER_KEEP);
-        } else if (decode_record(line, len, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+        } else if (decode_record(line, len, &cache, &r, NULL, 0, NULL, err, sizeof err) != 0) {
             reason = "parse";
         } else if (batch_add(b, &r, seq, err, sizeof err) != 0) {
             if (!strcmp(err, "out of memory")) {

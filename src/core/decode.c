@@ -5,8 +5,9 @@
 
 #include "record_json.h"
 
-int decode_record(const char *data, size_t len, uscrn_reading_t *out, char *source_file,
-                  size_t source_size, decode_form_t *form, char *errstr, size_t errstr_size)
+int decode_record(const char *data, size_t len, uscrn_line_cache_t *cache, uscrn_reading_t *out,
+                  char *source_file, size_t source_size, decode_form_t *form, char *errstr,
+                  size_t errstr_size)
 {
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\t'))
@@ -24,5 +25,5 @@ int decode_record(const char *data, size_t len, uscrn_reading_t *out, char *sour
         *form = DECODE_USCRN;
     if (source_file && source_size)
         source_file[0] = '\0';
-    return uscrn_parse_line(data, len, out, errstr, errstr_size);
+    return uscrn_parse_line_cached(cache, data, len, out, errstr, errstr_size);
 }

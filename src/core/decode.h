@@ -13,8 +13,10 @@
 typedef enum { DECODE_USCRN, DECODE_JSON } decode_form_t;
 
 /* Returns 0 and fills *out (and source_file for JSON, "" otherwise; may be NULL), or -1 with a
- * reason in errstr. *form (may be NULL) tells which reader was used. */
-int decode_record(const char *data, size_t len, uscrn_reading_t *out, char *source_file,
-                  size_t source_size, decode_form_t *form, char *errstr, size_t errstr_size);
+ * reason in errstr. *form (may be NULL) tells which reader was used. cache (may be NULL): the
+ * USCRN line cache of this input stream (uscrn.h), for speed only. */
+int decode_record(const char *data, size_t len, uscrn_line_cache_t *cache, uscrn_reading_t *out,
+                  char *source_file, size_t source_size, decode_form_t *form, char *errstr,
+                  size_t errstr_size);
 
 #endif

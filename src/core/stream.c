@@ -37,6 +37,7 @@ struct stream_part {
     part_station_t *st;
     size_t n_st, cap_st;
     wban_map_t index; /* WBAN -> position in st */
+    uscrn_line_cache_t cache; /* speed only: not in snapshots */
 };
 
 stream_part_t *stream_part_new(const wx_config_t *cfg)
@@ -177,7 +178,7 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
     uscrn_reading_t r;
     char err[256], detail[320], iso[32];
     int32_t offset;
-    if (decode_record(data, len, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+    if (decode_record(data, len, &sp->cache, &r, NULL, 0, NULL, err, sizeof err) != 0) {
         dead(sink, "parse", err, source, data, len, 0, WX_TIME_MIN, id);
         return 0;
     }

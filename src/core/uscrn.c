@@ -182,7 +182,30 @@ static const char *where(uscrn_field_t f, bool cols, char *buf, size_t size)
     return buf;
 }
 
-static int finish(uscrn_reading_t *r, bool cols, char *errstr, size_t errstr_size)
+/* date + hhmm through the cache's day for that slot (0 UTC, 1 LST) when the date is the one
+ * it holds: the checks wx_time_from_date_hhmm makes on hhmm, without the calendar. */
+static bool cached_stamp(const uscrn_line_cache_t *c, int slot, int32_t date, int32_t hhmm,
+                         wx_time_t *out)
+{
+    if (!c || !c->day_ok[slot] || c->day_date[slot] != date || hhmm < 0 || hhmm > 2359 ||
+        hhmm % 100 > 59)
+        return false;
+    *out = c->day[slot] + hhmm / 100 * WX_HOUR + hhmm % 100 * WX_MINUTE;
+    return true;
+}
+
+static void remember_day(uscrn_line_cache_t *c, int slot, int32_t date, int32_t hhmm,
+                         wx_time_t t)
+{
+    if (!c)
+        return;
+    c->day_ok[slot] = true;
+    c->day_date[slot] = date;
+    c->day[slot] = t - (hhmm / 100 * WX_HOUR + hhmm % 100 * WX_MINUTE);
+}
+
+static int finish(uscrn_reading_t *r, bool cols, uscrn_line_cache_t *cache, char *errstr,
+                  size_t errstr_size)
 {
     char w[48];
     r->missing = missing_mask(r);
@@ -197,15 +220,20 @@ static int finish(uscrn_reading_t *r, bool cols, char *errstr, size_t errstr_siz
     const int32_t vals[2][2] = {{r->utc_date, r->utc_time}, {r->lst_date, r->lst_time}};
     wx_time_t *t[2] = {&utc, &lst};
     for (int i = 0; i < 2; i++) {
+        if (cached_stamp(cache, i, vals[i][0], vals[i][1], t[i]))
+            continue;
         if (i == 1 && r->lst_date == r->utc_date && r->lst_time >= 0 && r->lst_time <= 2359 &&
             r->lst_time % 100 <= 59) {
             /* Most readings: LST on the UTC date, whose day number is known by now. */
             const wx_time_t day = utc - (r->utc_time / 100 * WX_HOUR + r->utc_time % 100 * WX_MINUTE);
             lst = day + r->lst_time / 100 * WX_HOUR + r->lst_time % 100 * WX_MINUTE;
+            remember_day(cache, i, vals[i][0], vals[i][1], lst);
             continue;
         }
-        if (wx_time_from_date_hhmm(vals[i][0], vals[i][1], t[i]))
+        if (wx_time_from_date_hhmm(vals[i][0], vals[i][1], t[i])) {
+            remember_day(cache, i, vals[i][0], vals[i][1], *t[i]);
             continue;
+        }
         if (!wx_time_from_date_hhmm(vals[i][0], 0, NULL)) {
             snprintf(errstr, errstr_size, "%s: not a date (YYYYMMDD): %d",
                      where(stamp[i][0], cols, w, sizeof w), (int)vals[i][0]);
@@ -231,7 +259,7 @@ static int finish(uscrn_reading_t *r, bool cols, char *errstr, size_t errstr_siz
 
 int uscrn_finish(uscrn_reading_t *r, char *errstr, size_t errstr_size)
 {
-    return finish(r, false, errstr, errstr_size);
+    return finish(r, false, NULL, errstr, errstr_size);
 }
 
 /* Converts one token into its member of r; false when the token is not of the field's kind. */
@@ -284,7 +312,7 @@ static const char *const KIND_ERROR[] = {
  * straight from its columns, touching every byte once. Accepts exactly the lines the general
  * tokeniser accepts with the same result, and returns false on anything else (which the general
  * path then reads, or explains). */
-static bool parse_fixed(const char *line, uscrn_reading_t *r)
+static bool parse_fixed(const char *line, uscrn_reading_t *r, const uscrn_line_cache_t *c)
 {
     /* Unrolled, every FIELDS[f] is a constant: the columns and the kind fold away. */
 #pragma GCC unroll 32
@@ -294,6 +322,14 @@ static bool parse_fixed(const char *line, uscrn_reading_t *r)
         const char *const e = line + fs->col1;
         if (f + 1 < USCRN_FIELD_COUNT && *e != ' ')
             return false;
+        if (c && memcmp(p, c->line + fs->col0 - 1, (size_t)(e - p)) == 0) {
+            /* the same bytes as the last line: the same value (the readers are pure) */
+            const size_t size = fs->kind == K_DEC    ? sizeof(double)
+                                : fs->kind == K_TYPE ? sizeof(char)
+                                                     : sizeof(int32_t);
+            memcpy((char *)r + fs->offset, (const char *)&c->reading + fs->offset, size);
+            continue;
+        }
         while (p < e && *p == ' ')
             p++;
         if (p == e || !store_field(fs, p, (size_t)(e - p), r))
@@ -354,20 +390,33 @@ static int parse_general(const char *line, size_t len, uscrn_reading_t *r, char 
     return 0;
 }
 
-int uscrn_parse_line(const char *line, size_t len, uscrn_reading_t *out, char *errstr,
-                     size_t errstr_size)
+int uscrn_parse_line_cached(uscrn_line_cache_t *cache, const char *line, size_t len,
+                            uscrn_reading_t *out, char *errstr, size_t errstr_size)
 {
     uscrn_reading_t r;
     const size_t n = len == USCRN_LINE_LEN + 1 && line[USCRN_LINE_LEN] == '\r' ? USCRN_LINE_LEN
                                                                                 : len;
     /* A NUL cannot pass parse_fixed: every byte is a checked space or a token byte. */
-    const bool fixed = n == USCRN_LINE_LEN && parse_fixed(line, &r);
+    const bool fixed =
+        n == USCRN_LINE_LEN && parse_fixed(line, &r, cache && cache->valid ? cache : NULL);
+    if (fixed && cache) {
+        /* every field of r is the reading of these bytes, whatever finish says of them */
+        memcpy(cache->line, line, USCRN_LINE_LEN);
+        cache->reading = r;
+        cache->valid = true;
+    }
     if (!fixed && parse_general(line, len, &r, errstr, errstr_size) != 0)
         return -1;
-    if (finish(&r, true, errstr, errstr_size) != 0)
+    if (finish(&r, true, cache, errstr, errstr_size) != 0)
         return -1;
     *out = r;
     return 0;
+}
+
+int uscrn_parse_line(const char *line, size_t len, uscrn_reading_t *out, char *errstr,
+                     size_t errstr_size)
+{
+    return uscrn_parse_line_cached(NULL, line, len, out, errstr, errstr_size);
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */

@@ -102,6 +102,25 @@ int uscrn_finish(uscrn_reading_t *r, char *errstr, size_t errstr_size);
 int uscrn_parse_line(const char *line, size_t len, uscrn_reading_t *out, char *errstr,
                      size_t errstr_size);
 
+/* What uscrn_parse_line_cached remembers of the lines before: the last line read in NOAA's
+ * layout with its values, and the day of the last UTC and LST dates. Consecutive lines of a
+ * station repeat most of their columns (station, dates, coordinates, flags, often
+ * precipitation and soil values); a field whose bytes equal the last line's gets the last
+ * line's value instead of being parsed again. Zero-initialise one per input stream (a file,
+ * a partition); it holds no state that changes a result. */
+typedef struct uscrn_line_cache {
+    bool valid; /* line and reading hold a line accepted in NOAA's layout */
+    char line[USCRN_LINE_LEN];
+    uscrn_reading_t reading;
+    bool day_ok[2];       /* [0] UTC, [1] LST */
+    int32_t day_date[2];  /* YYYYMMDD */
+    wx_time_t day[2];     /* its midnight */
+} uscrn_line_cache_t;
+
+/* uscrn_parse_line through a cache (NULL: none); the same results, errors included. */
+int uscrn_parse_line_cached(uscrn_line_cache_t *cache, const char *line, size_t len,
+                            uscrn_reading_t *out, char *errstr, size_t errstr_size);
+
 /* Writes the 134-character line (no newline, NUL-terminated) into buf, which must hold at
  * least USCRN_LINE_LEN + 1 bytes. Returns the length written, or -1 when a value does not fit
  * its column. */

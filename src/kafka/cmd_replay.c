@@ -87,6 +87,7 @@ typedef struct replay_src {
     int64_t last_ts_ms;
     uint64_t rng;
     replay_stats_t *stats; /* of the producer this file feeds */
+    uscrn_line_cache_t cache;
 } replay_src_t;
 
 /* One producer: the only one, or one per file. */
@@ -286,7 +287,8 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
     if (too_long) {
         snprintf(why, sizeof why, "longer than %d bytes (first %d sent)", REPLAY_MAX_LINE,
                  LINE_READER_KEEP);
-    } else if (decode_record(line, len, &rd, source, sizeof source, &form, why, sizeof why) ==
+    } else if (decode_record(line, len, &s->cache, &rd, source, sizeof source, &form, why,
+                             sizeof why) ==
                0) {
         r->ts_ms = rd.utc * 1000;
         r->sort_ms = r->ts_ms;

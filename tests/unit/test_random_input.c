@@ -372,7 +372,7 @@ static int decode_checked(const char *data, size_t len, tally_t *t)
     char err[256], src[RECORD_JSON_SOURCE_MAX];
     decode_form_t form = (decode_form_t)-1;
     err[0] = '\0';
-    const int rc = decode_record(copy, len, &r, src, sizeof src, &form, err, sizeof err);
+    const int rc = decode_record(copy, len, NULL, &r, src, sizeof src, &form, err, sizeof err);
     free(copy);
     if (rc != 0) {
         assert_int_equal(rc, -1);

@@ -695,6 +695,66 @@ static void test_mutated_lines_never_crash_and_always_explain(void **state)
     free(s.buf);
 }
 
+/* Every member, doubles bit for bit (NaN and -0.0 included). */
+static void assert_same_reading(const uscrn_reading_t *a, const uscrn_reading_t *b)
+{
+    const int32_t ia[] = {a->wbanno, a->utc_date, a->utc_time, a->lst_date, a->lst_time,
+                          a->solar_radiation, a->sr_flag, a->st_type, a->st_flag,
+                          a->relative_humidity, a->rh_flag, a->wetness, a->wet_flag,
+                          a->wind_flag, (int32_t)a->missing, a->lst_offset_min};
+    const int32_t ib[] = {b->wbanno, b->utc_date, b->utc_time, b->lst_date, b->lst_time,
+                          b->solar_radiation, b->sr_flag, b->st_type, b->st_flag,
+                          b->relative_humidity, b->rh_flag, b->wetness, b->wet_flag,
+                          b->wind_flag, (int32_t)b->missing, b->lst_offset_min};
+    assert_memory_equal(ia, ib, sizeof ia);
+    const double da[] = {a->crx_vn, a->longitude, a->latitude, a->air_temperature,
+                         a->precipitation, a->surface_temperature, a->soil_moisture_5,
+                         a->soil_temperature_5, a->wind_1_5};
+    const double db[] = {b->crx_vn, b->longitude, b->latitude, b->air_temperature,
+                         b->precipitation, b->surface_temperature, b->soil_moisture_5,
+                         b->soil_temperature_5, b->wind_1_5};
+    assert_memory_equal(da, db, sizeof da);
+    assert_true(a->utc == b->utc);
+}
+
+/* The line cache only saves work: a stream of sample lines, each with one byte changed (so most
+ * fields repeat the line before and one does not, or breaks the layout), reads the same through
+ * one cache as without it: the same verdicts, errors, values. */
+static void test_line_cache_gives_the_results_of_the_plain_reader(void **state)
+{
+    (void)state;
+    sample_t s;
+    load_sample(&s);
+    static const char repl[] = {' ', '0', '1', '5', '9', '-', '.', 'x', 'C', '\0', '\r'};
+    uscrn_line_cache_t cache;
+    memset(&cache, 0, sizeof cache);
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int accepted = 0, rejected = 0;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        char line[USCRN_LINE_LEN];
+        memcpy(line, s.line[(x >> 32) % (uint64_t)s.n], USCRN_LINE_LEN);
+        if (x % 4 != 0) /* one in four lines unchanged */
+            line[(x >> 8) % USCRN_LINE_LEN] = repl[(x >> 20) % sizeof repl];
+        uscrn_reading_t plain, cached;
+        char e1[256] = "", e2[256] = "";
+        const int r1 = uscrn_parse_line(line, USCRN_LINE_LEN, &plain, e1, sizeof e1);
+        const int r2 = uscrn_parse_line_cached(&cache, line, USCRN_LINE_LEN, &cached, e2, sizeof e2);
+        assert_int_equal(r1, r2);
+        assert_string_equal(e1, e2);
+        if (r1 == 0) {
+            assert_same_reading(&plain, &cached);
+            accepted++;
+        } else {
+            rejected++;
+        }
+    }
+    assert_true(accepted > 50000 && rejected > 10000); /* both roads were taken */
+    free(s.buf);
+}
+
 static void test_field_names_follow_noaa_header(void **state)
 {
     (void)state;
@@ -768,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_small_error_buffer_is_truncated_not_overrun),
         cmocka_unit_test(test_failed_parse_leaves_the_output_untouched),
         cmocka_unit_test(test_mutated_lines_never_crash_and_always_explain),
+        cmocka_unit_test(test_line_cache_gives_the_results_of_the_plain_reader),
         cmocka_unit_test(test_field_names_follow_noaa_header),
         cmocka_unit_test(test_finish_derives_time_offset_and_missing_bits),
     };
