@@ -97,6 +97,18 @@ void wxbuf_printf(wxbuf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Bytes a JSON string holds as they are: ASCII from 0x20 up, but '"' (0x22) and '\\' (0x5c). */
+#define ONES16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool PLAIN[256] = {
+    [0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ONES16, /* 0x30 */
+    ONES16, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    ONES16, /* 0x60 */
+    ONES16, /* 0x70 */
+};
+#undef ONES16
+
 void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -105,7 +117,7 @@ void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+        while (run < n && PLAIN[u[run]])
             run++;
         if (run > i) {
             wxbuf_append(b, s + i, run - i);

@@ -20,7 +20,7 @@ char *wxjson_wban(int32_t wban, char *buf, size_t size)
     return buf;
 }
 
-static void key_str(wxbuf_t *out, const char *key)
+static inline void key_str(wxbuf_t *out, const char *key)
 {
     /* Every record opens with '{' just before its first member. */
     if (out->len && out->data[out->len - 1] != '{')
@@ -30,7 +30,7 @@ static void key_str(wxbuf_t *out, const char *key)
     wxbuf_puts(out, "\":");
 }
 
-static void put_string(wxbuf_t *out, const char *key, const char *v)
+static inline void put_string(wxbuf_t *out, const char *key, const char *v)
 {
     key_str(out, key);
     if (v)
@@ -39,13 +39,13 @@ static void put_string(wxbuf_t *out, const char *key, const char *v)
         wxbuf_puts(out, "null");
 }
 
-static void put_number(wxbuf_t *out, const char *key, double v, int decimals)
+static inline void put_number(wxbuf_t *out, const char *key, double v, int decimals)
 {
     key_str(out, key);
     wxbuf_json_number(out, v, decimals);
 }
 
-static void put_int(wxbuf_t *out, const char *key, long long v)
+static inline void put_int(wxbuf_t *out, const char *key, long long v)
 {
     char digits[24];
     int n = 0;
@@ -60,19 +60,19 @@ static void put_int(wxbuf_t *out, const char *key, long long v)
     wxbuf_append(out, digits + sizeof digits - n, (size_t)n);
 }
 
-static void put_bool(wxbuf_t *out, const char *key, bool v)
+static inline void put_bool(wxbuf_t *out, const char *key, bool v)
 {
     key_str(out, key);
     wxbuf_puts(out, v ? "true" : "false");
 }
 
-static void put_time(wxbuf_t *out, const char *key, wx_time_t t)
+static inline void put_time(wxbuf_t *out, const char *key, wx_time_t t)
 {
     char iso[32];
     put_string(out, key, t == WX_TIME_MIN ? NULL : wx_time_iso(t, iso, sizeof iso));
 }
 
-static void put_wban(wxbuf_t *out, const char *key, int32_t wban)
+static inline void put_wban(wxbuf_t *out, const char *key, int32_t wban)
 {
     char w[16];
     put_string(out, key, wban ? wxjson_wban(wban, w, sizeof w) : NULL);
