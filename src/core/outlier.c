@@ -36,7 +36,7 @@ typedef struct outlier_pending {
     double value;
     bool candidate;  /* far enough from the forecast to be a spike if the successor returns */
     double expected; /* the forecast e (NaN without enough history) */
-    double limit;    /* max(spike_k * sigma, spike_min_delta) (NaN without enough history) */
+    double limit;    /* max(spike_k * sigma, spike_min_delta), for a candidate only (else NaN) */
 } outlier_pending_t;
 
 /* The current run of one value (to 0.1 °C) for the stuck test. */
@@ -308,11 +308,17 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
         return;
     int nd = s->n_sdiff; /* n - 1 */
     double med = sorted_median(s->sdiff, nd);
+    p->expected = s->ring_value[last] + med;
+    /* The limit is at least spike_min_delta: a reading that close to its forecast is no
+     * candidate whatever the spread, and most readings are (this skips the MAD for them). */
+    if (!(fabs(p->value - p->expected) > c->spike_min_delta))
+        return;
     double mad = median_deviation(s->sdiff, nd, med);
     double sigma = fmax(1.4826 * mad, c->spike_sigma_floor);
-    p->expected = s->ring_value[last] + med;
     p->limit = fmax(c->spike_k * sigma, c->spike_min_delta);
     p->candidate = fabs(p->value - p->expected) > p->limit;
+    if (!p->candidate)
+        p->limit = NAN;
 }
 
 /* Gives the pending reading its verdict, with the successor's value or without one (NULL), and
