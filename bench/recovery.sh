@@ -17,10 +17,11 @@ trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 echo "command: bench/recovery.sh $B $TRIALS"
-"$W" synth --from 2025 --to 2025 --out "$tmp/data" 2>/dev/null
+# Two years, so every kill below lands while the input is still being read.
+"$W" synth --from 2024 --to 2025 --out "$tmp/data" 2>/dev/null
 "$W" batch -q --out "$tmp/expected" "$tmp"/data/*.txt
 n=$(cat "$tmp"/data/*.txt | wc -l)
-echo "input: $n readings (3 stations x 1 year, seed JSON, 1 partition); commit interval 200 ms"
+echo "input: $n readings (3 stations x 2 years, seed JSON, 1 partition); commit interval 200 ms"
 printf '%-6s %-22s %-18s %-20s %-16s %-10s\n' trial "killed (after assign)" "resumed at offset" "largest txn (records)" "restart->result" "vs batch"
 for (( t = 1; t <= TRIALS; t++ )); do
     p="recov$$-$t."
@@ -32,7 +33,7 @@ for (( t = 1; t <= TRIALS; t++ )); do
     delay=$(( 300 + (t * 137) % 600 ))
     sleep "0.$delay"
     kill -9 "$pid"; wait "$pid" 2>/dev/null || true
-    largest=$(sed -n 's/.*committed: \([0-9]*\) records consumed.*/\1/p' "$tmp/a.log" | sort -n | tail -n 1)
+    largest=$(sed -n 's/.*committed in [0-9]* ms: \([0-9]*\) records consumed.*/\1/p' "$tmp/a.log" | sort -n | tail -n 1)
     # Wait for the next committed Output record, then restart.
     "$RAW" next "$BROKERS" "${p}Output" 60 > "$tmp/next.log" &
     rpid=$!; pids+=("$rpid")

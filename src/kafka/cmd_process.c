@@ -325,12 +325,22 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
     }
     if (hi <= lo)
         return 0; /* nothing was ever committed (or all of it compacted away) */
+    /* The assigned partition needs its leader known, or librdkafka waits for its next timed
+     * offset query (half a second, seen in about one restart in three): hold a handle on the
+     * topic and fetch its metadata first. An error here only costs that wait. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->restorer, p->changelog, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(p->restorer, 0, rkt, &md, call_timeout_ms(p, 10000)) ==
+                   RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (err) {
         wx_log(CMD, "restoring state: %s", rd_kafka_err2str(err));
+        if (rkt)
+            rd_kafka_topic_destroy(rkt);
         return -1;
     }
     int64_t deadline = now_ms() + call_timeout_ms(p, 120000);
@@ -382,6 +392,8 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
     }
 done:
     rd_kafka_assign(p->restorer, NULL);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
     return rc;
 }
 
