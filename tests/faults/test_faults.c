@@ -236,6 +236,13 @@ static const scenario_t SCENARIOS[] = {
      EXPECT_REBALANCE,
      {ERRORS(AT_LIVE, 0, B_COORD, API_HEARTBEAT, 1, 0, E(REBALANCE_IN_PROGRESS))},
      {"partitions revoked", NULL}, {NULL}, 0},
+    {"heartbeat_fenced_instance",
+     "Heartbeat answers FENCED_INSTANCE_ID (what librdkafka 2.0 can do to a static member after "
+     "its own rejoin, #3437): a fatal consumer error; abort, a new consumer joins, restores, "
+     "resumes",
+     EXPECT_REWIND,
+     {ERRORS(AT_LIVE, 0, B_COORD, API_HEARTBEAT, 1, 0, E(FENCED_INSTANCE_ID))},
+     {"fenced by its own rejoin", NULL}, {NULL}, 0},
 
     /* ---- abortable: abort, reload the last committed state, re-read, produce again */
     {"rewind_first_txn",
