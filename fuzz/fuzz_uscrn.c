@@ -95,7 +95,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const int rc = uscrn_parse_line(line, size, &r, err, sizeof err);
     FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 
-    /* The same verdict with an error buffer of 1..16 bytes, on the heap so ASan sees overruns. */
     /* Through a line cache primed with a NOAA line (most fields of a fuzzed line repeat it):
      * the same verdict, reason and reading. */
     static const char prime[] = "94075 20260101 0700 20260101 0000  2.623 -105.54   40.04     "
@@ -115,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         FUZZ_CHECK(strcmp(cerr, err) == 0, "reason through the cache: %s, without: %s", cerr, err);
 
+    /* The same verdict with an error buffer of 1..16 bytes, on the heap so ASan sees overruns. */
     const size_t small = 1 + (size ? data[0] % 16 : 0);
     char *serr = malloc(small);
     if (!serr)

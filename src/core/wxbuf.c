@@ -168,27 +168,15 @@ static bool json_number_fast(wxbuf_t *b, double v, int decimals)
         m /= 10;
         d--;
     }
-    char tmp[32]; /* reversed: digits, '.', digits, sign */
+    char out[40];
     size_t n = 0;
+    if (signbit(v) && m != 0) /* "-0.0" is "0.0": what rounds to zero has no sign */
+        out[n++] = '-';
+    n += wxtext_scaled_digits(m, d, out + n);
     if (d == 0) {
-        tmp[n++] = '0';
-        tmp[n++] = '.';
+        out[n++] = '.';
+        out[n++] = '0';
     }
-    do {
-        tmp[n++] = (char)('0' + m % 10);
-        m /= 10;
-        if (d > 0 && n == (size_t)d)
-            tmp[n++] = '.';
-    } while (m > 0 || n <= (size_t)d + (d > 0));
-    /* "-0.0" is written as "0.0": a value that rounds to zero has no sign. */
-    bool zero = true;
-    for (size_t i = 0; i < n; i++)
-        zero &= tmp[i] == '0' || tmp[i] == '.';
-    if (signbit(v) && !zero)
-        tmp[n++] = '-';
-    char out[32];
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
     wxbuf_append(b, out, n);
     return true;
 }

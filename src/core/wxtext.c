@@ -88,6 +88,11 @@ size_t wxtext_fixed(double av, int decimals, char *buf)
     uint64_t m;
     if (!wxtext_scaled(av, decimals, &m))
         return 0;
+    return wxtext_scaled_digits(m, decimals, buf);
+}
+
+size_t wxtext_scaled_digits(uint64_t m, int decimals, char *buf)
+{
     char tmp[32];
     size_t n = 0;
     do {

@@ -29,4 +29,8 @@ size_t wxtext_fixed(double av, int decimals, char *buf);
  * in the same cases wxtext_fixed returns 0. */
 bool wxtext_scaled(double av, int decimals, uint64_t *m);
 
+/* m / 10^decimals (0 <= decimals <= 9) with exactly `decimals` decimals and at least one
+ * integer digit into buf (at least 32 bytes). Returns the length. */
+size_t wxtext_scaled_digits(uint64_t m, int decimals, char *buf);
+
 #endif

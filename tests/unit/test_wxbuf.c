@@ -319,7 +319,7 @@ static void test_number_agrees_with_printf_then_trimmed(void **state)
     wxbuf_free(&b);
 }
 
-/* The same across magnitudes and up to 9 decimals: the fast path (wxtext_fixed's test) and
+/* The same across magnitudes and up to 9 decimals: the fast path (wxtext_scaled) and
  * the printf fallback must agree wherever the boundary between them falls. */
 static void test_number_agrees_with_printf_across_magnitudes(void **state)
 {
