@@ -80,7 +80,7 @@ typedef struct proc {
     rd_kafka_t *producer;
     rd_kafka_t *restorer;
     fetch_nudge_t *nudge;         /* keeps the fetcher going through a backlog */
-    int32_t nudge_parts[64];      /* assigned input partitions, for the nudge */
+    int32_t nudge_parts[FETCH_NUDGE_MAX_PARTITIONS]; /* assigned input partitions, nudged */
     int n_nudge_parts;
     int n_input;  /* partitions of the input topic */
     int n_hourly; /* partitions of the internal topic */
@@ -493,12 +493,12 @@ static void drop_state(proc_t *p)
 /* Aborts the open transaction and resumes from the last commit: the in-memory state is
  * dropped, the committed snapshots loaded, and input re-read from the committed offsets, so the
  * same results are produced again in a new transaction. Returns true (the transaction is over). */
-static bool abort_and_rewind(proc_t *p, const char *why)
+/* Aborts the open transaction, retrying within --broker-timeout. Returns false (the run has
+ * failed) when it cannot be aborted. */
+static bool abort_txn(proc_t *p)
 {
     if (!p->trouble_since_ms)
         p->trouble_since_ms = now_ms();
-    if (!p->quiet)
-        wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", why);
     for (;;) {
         rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 30000));
         if (!e2)
@@ -511,12 +511,21 @@ static bool abort_and_rewind(proc_t *p, const char *why)
         rd_kafka_error_destroy(e2);
         if (!retry) {
             fail(p, "%s", "the transaction could not be aborted");
-            return true;
+            return false;
         }
     }
     p->in_txn = false;
-    p->delivery_errors = 0;
+    p->delivery_errors = 0; /* the aborted records' reports */
     p->abort_pending = false;
+    return true;
+}
+
+static bool abort_and_rewind(proc_t *p, const char *why)
+{
+    if (!p->quiet)
+        wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", why);
+    if (!abort_txn(p))
+        return true;
     p->rewinds++;
     /* In a revocation the partitions are being dropped anyway; their next owner restores. */
     if (!p->in_rebalance && rewind_to_last_commit(p) != 0)
@@ -850,8 +859,6 @@ done:
 
 static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
 {
-    if (p->abort_pending)
-        return; /* read again after the rewind */
     if (!m->rkt) { /* an error of the consumer itself, not of a partition */
         char why[512] = "";
         if (m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
@@ -864,6 +871,8 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
             fail(p, "consumer: %s", rd_kafka_message_errstr(m));
         return;
     }
+    if (p->abort_pending)
+        return; /* read again after the rewind */
     const char *topic = rd_kafka_topic_name(m->rkt);
     int32_t part = m->partition;
     bool input = !strcmp(topic, p->input);
@@ -1111,14 +1120,8 @@ static void replace_consumer(proc_t *p)
     wx_log(CMD, "the consumer was fenced by its own rejoin (static membership, librdkafka "
                 "2.0); joining again with a new one");
     busy_begin(p);
-    if (p->in_txn) {
-        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 60000));
-        if (e) {
-            fail(p, "aborting the transaction: %s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-        p->in_txn = false;
-    }
+    if (p->in_txn)
+        abort_txn(p);
     p->abort_pending = false;
     drop_state(p);
     fetch_nudge_destroy(p->nudge);
@@ -1128,6 +1131,8 @@ static void replace_consumer(proc_t *p)
     rd_kafka_destroy_flags(p->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     p->consumer = NULL;
     busy_end(p);
+    p->awaiting_assignment = true;
+    p->assigned_ms = now_ms();
     if (p->failed)
         return;
     if (make_consumer(p) != 0) {
@@ -1135,8 +1140,6 @@ static void replace_consumer(proc_t *p)
         return;
     }
     p->consumer_replacements++;
-    p->awaiting_assignment = true;
-    p->assigned_ms = now_ms();
 }
 
 static int run(proc_t *p)
@@ -1155,8 +1158,10 @@ static int run(proc_t *p)
             handle(p, m, now);
             rd_kafka_message_destroy(m);
         }
-        if (p->consumer_fenced)
+        if (p->consumer_fenced) {
             replace_consumer(p);
+            continue; /* p->consumer is new (or the run failed) */
+        }
         bool full = p->in_txn && (p->txn_consumed >= p->commit_records || p->abort_pending);
         if (now == last_tick && !full)
             continue; /* the rest is housekeeping: at most once a millisecond */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NUDGE_MAX_PARTITIONS 64 /* one query per partition: enough to reach every leader */
 #define NUDGE_TIMEOUT_MS 2000
 
 struct fetch_nudge {
@@ -22,7 +21,7 @@ struct fetch_nudge {
     /* under lock */
     bool pending, running, stop;
     const char *topic;
-    int32_t parts[NUDGE_MAX_PARTITIONS];
+    int32_t parts[FETCH_NUDGE_MAX_PARTITIONS];
     int n;
     long count;
 };
@@ -39,7 +38,7 @@ static void *nudger(void *arg)
         fn->pending = false;
         fn->running = true;
         const char *topic = fn->topic;
-        int32_t parts[NUDGE_MAX_PARTITIONS];
+        int32_t parts[FETCH_NUDGE_MAX_PARTITIONS];
         int n = fn->n;
         memcpy(parts, fn->parts, (size_t)n * sizeof parts[0]);
         fn->count++;
@@ -100,7 +99,7 @@ void fetch_nudge_check(fetch_nudge_t *fn, const char *topic, const int32_t *part
     pthread_mutex_lock(&fn->lock);
     if (!fn->pending && !fn->running) {
         fn->topic = topic;
-        fn->n = n < NUDGE_MAX_PARTITIONS ? n : NUDGE_MAX_PARTITIONS;
+        fn->n = n < FETCH_NUDGE_MAX_PARTITIONS ? n : FETCH_NUDGE_MAX_PARTITIONS;
         memcpy(fn->parts, partitions, (size_t)fn->n * sizeof fn->parts[0]);
         fn->pending = true;
         pthread_cond_signal(&fn->wake);

@@ -23,6 +23,9 @@
 
 typedef struct fetch_nudge fetch_nudge_t;
 
+/* Partitions nudged at most (one query each: enough to reach every leader). */
+#define FETCH_NUDGE_MAX_PARTITIONS 64
+
 /* Watches `consumer`'s queue (rd_kafka_poll_set_consumer must have been called). NULL when
  * out of memory or no thread could be started: the caller carries on without nudges. */
 fetch_nudge_t *fetch_nudge_new(rd_kafka_t *consumer);
