@@ -9,11 +9,14 @@ typedef struct hour_slot {
     wx_time_t start;
     hottest_entry_t *entries; /* ascending WBAN */
     size_t n, cap;
+    bool decided; /* emitted once; kept only to correct it (hottest_forget drops it) */
+    bool revised; /* decided, then given an entry: emitted again at the next close */
 } hour_slot_t;
 
 struct hottest {
     hour_slot_t *hours; /* ascending start */
     size_t n, cap;
+    bool keep_decided;
     int32_t *scratch;   /* reported WBANs handed to the emit callback */
     size_t scratch_cap;
 };
@@ -80,6 +83,7 @@ int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e)
     hour_slot_t *slot = find_or_add_hour(h, hour_start);
     if (!slot)
         return -1;
+    slot->revised = slot->decided;
     size_t i = 0;
     while (i < slot->n && slot->entries[i].wban < e->wban)
         i++;
@@ -122,25 +126,69 @@ static int decide(hottest_t *h, const hour_slot_t *slot, hottest_emit_fn emit, v
     return 0;
 }
 
+static void drop(hottest_t *h, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        free(h->hours[i].entries);
+    if (to > from) { /* hours is NULL before the first hour: no memmove on it */
+        memmove(&h->hours[from], &h->hours[to], (h->n - to) * sizeof *h->hours);
+        h->n -= to - from;
+    }
+}
+
 size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *ctx)
 {
     size_t done = 0;
-    while (done < h->n && h->hours[done].start + WX_HOUR <= upto) {
-        if (decide(h, &h->hours[done], emit, ctx) != 0)
+    for (size_t i = 0; i < h->n; i++) {
+        hour_slot_t *slot = &h->hours[i];
+        bool due = slot->decided ? slot->revised : slot->start + WX_HOUR <= upto;
+        if (!slot->decided && !due)
+            break; /* open hours are in order: the rest are later */
+        if (!due)
+            continue;
+        if (decide(h, slot, emit, ctx) != 0)
             break;
-        free(h->hours[done].entries);
+        slot->decided = true;
+        slot->revised = false;
         done++;
     }
-    if (done) { /* hours is NULL before the first hour: no memmove on it */
-        memmove(&h->hours[0], &h->hours[done], (h->n - done) * sizeof *h->hours);
-        h->n -= done;
+    if (!h->keep_decided) {
+        size_t n = 0;
+        while (n < h->n && h->hours[n].decided)
+            n++;
+        drop(h, 0, n);
     }
     return done;
 }
 
+void hottest_keep_decided(hottest_t *h, bool keep)
+{
+    h->keep_decided = keep;
+}
+
+size_t hottest_forget(hottest_t *h, wx_time_t before)
+{
+    size_t n = 0;
+    while (n < h->n && h->hours[n].decided && !h->hours[n].revised &&
+           h->hours[n].start + WX_HOUR <= before)
+        n++;
+    drop(h, 0, n);
+    return n;
+}
+
+void hottest_revise(hottest_t *h, wx_time_t hour_start)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->hours[i].start == hour_start)
+            h->hours[i].decided = h->hours[i].revised = true;
+}
+
 wx_time_t hottest_oldest_open(const hottest_t *h)
 {
-    return h->n ? h->hours[0].start : WX_TIME_MAX;
+    for (size_t i = 0; i < h->n; i++)
+        if (!h->hours[i].decided || h->hours[i].revised)
+            return h->hours[i].start;
+    return WX_TIME_MAX;
 }
 
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r)
@@ -179,23 +227,30 @@ void hottest_save(const hottest_t *h, wxbuf_t *out)
     wxser_u32(out, (uint32_t)h->n);
     for (size_t i = 0; i < h->n; i++) {
         wxser_i64(out, h->hours[i].start);
+        wxser_u8(out, (uint8_t)(h->hours[i].decided | h->hours[i].revised << 1));
         wxser_u32(out, (uint32_t)h->hours[i].n);
         for (size_t j = 0; j < h->hours[i].n; j++)
             hottest_entry_save(&h->hours[i].entries[j], out);
     }
 }
 
-int hottest_load(hottest_t *h, wxser_reader_t *in)
+int hottest_load(hottest_t *h, wxser_reader_t *in, bool with_flags)
 {
     uint32_t n = wxser_get_u32(in);
     for (uint32_t i = 0; i < n && !in->bad; i++) {
         wx_time_t start = wxser_get_i64(in);
+        uint8_t flags = with_flags ? wxser_get_u8(in) : 0;
         uint32_t k = wxser_get_u32(in);
         for (uint32_t j = 0; j < k && !in->bad; j++) {
             hottest_entry_t e;
             hottest_entry_load(&e, in);
             if (!in->bad && hottest_add(h, start, &e) != 0)
                 return -1;
+        }
+        hour_slot_t *slot = k && !in->bad ? find_or_add_hour(h, start) : NULL;
+        if (slot) {
+            slot->decided = flags & 1;
+            slot->revised = (flags & 2) != 0;
         }
     }
     return in->bad ? -1 : 0;

@@ -7,7 +7,13 @@
  * hour (partial or not) is listed. An hour where no station is complete is still emitted, with
  * no winner, so the gap is visible rather than silent.
  *
- * Memory: one small record per (open hour, station); hours are freed when emitted. */
+ * Decided hours can be kept (hottest_keep_decided): an entry that arrives for one of them
+ * makes the hour "revised", and the next close emits it again, decided over every entry it now
+ * has — a correction, so a reader that keeps the last record per hour has the answer over all
+ * stations. hottest_forget() drops kept hours.
+ *
+ * Memory: one small record per (open or kept hour, station); without keeping, hours are freed
+ * when emitted. */
 #ifndef WX_HOTTEST_H
 #define WX_HOTTEST_H
 
@@ -52,19 +58,30 @@ void hottest_destroy(hottest_t *h);
  * memory runs out. */
 int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e);
 
-/* Decides and emits, in hour order, every collected hour whose end is <= `upto`, then forgets
- * them. hottest_close(h, WX_TIME_MAX, ...) flushes everything. Returns how many were emitted. */
+/* Decides and emits, in hour order, every open hour whose end is <= `upto` and every revised
+ * hour, then forgets them unless decided hours are kept. hottest_close(h, WX_TIME_MAX, ...)
+ * flushes everything. Returns how many were emitted. */
 size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *ctx);
 
-/* The earliest hour still open, or WX_TIME_MAX. */
+/* Keep decided hours for corrections (default: not). */
+void hottest_keep_decided(hottest_t *h, bool keep);
+/* Drops the kept decided hours (not revised ones) that end at or before `before`. Returns how
+ * many. */
+size_t hottest_forget(hottest_t *h, wx_time_t before);
+/* Marks an hour as decided before and revised now: the caller knows it was decided (and
+ * emitted) although it had no entries kept, e.g. an hour without any entry until now. */
+void hottest_revise(hottest_t *h, wx_time_t hour_start);
+
+/* The earliest hour still open or revised, or WX_TIME_MAX. */
 wx_time_t hottest_oldest_open(const hottest_t *h);
 
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r);
 
-/* Snapshot of the open hours for recovery (wxser.h). hottest_load fills an empty hottest_t;
- * returns 0, or -1 when the bytes are not a snapshot or memory runs out. */
+/* Snapshot of the open and kept hours for recovery (wxser.h). hottest_load fills an empty
+ * hottest_t (with_flags: false for the older layout without decided/revised flags); returns 0,
+ * or -1 when the bytes are not a snapshot or memory runs out. */
 void hottest_save(const hottest_t *h, wxbuf_t *out);
-int hottest_load(hottest_t *h, wxser_reader_t *in);
+int hottest_load(hottest_t *h, wxser_reader_t *in, bool with_flags);
 
 /* One entry on the wire of the internal topic (and in snapshots). */
 void hottest_entry_save(const hottest_entry_t *e, wxbuf_t *out);

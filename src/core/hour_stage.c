@@ -5,17 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 1: no stations, no kept hours */
 #define REC_SUMMARY 'S'
-#define REC_PROGRESS 'P'
+#define REC_PROGRESS 'P' /* a partition's floor only (what version 1 sent) */
+#define REC_REPORT 'Q'   /* a partition's floor and its stations' progress */
 
 struct hour_stage {
     hottest_t *hours;
     int32_t n_upstream;    /* 0 until the first progress report */
-    wx_time_t *progress;   /* per upstream partition; WX_TIME_MIN = not reported */
+    wx_time_t *progress;   /* per upstream partition, its floor; WX_TIME_MIN = not reported */
+    hour_stage_station_t *st; /* every station reported, in order of first report */
+    size_t n_st, cap_st;
+    wban_map_t index;      /* WBAN -> position in st */
     wx_time_t decided;
+    wx_time_t keep;        /* corrections for hours decided up to this long ago (0: none) */
 };
 
 hour_stage_t *hour_stage_new(void)
@@ -38,14 +44,70 @@ void hour_stage_destroy(hour_stage_t *hs)
         return;
     hottest_destroy(hs->hours);
     free(hs->progress);
+    free(hs->st);
+    wban_map_free(&hs->index);
     free(hs);
+}
+
+void hour_stage_set_corrections(hour_stage_t *hs, wx_time_t keep)
+{
+    hs->keep = keep > 0 ? keep : 0;
+    hottest_keep_decided(hs->hours, hs->keep > 0);
 }
 
 int hour_stage_add(hour_stage_t *hs, wx_time_t hour_start, const hottest_entry_t *e)
 {
-    if (hs->decided != WX_TIME_MIN && hour_start + WX_HOUR <= hs->decided)
-        return 1;
+    if (hs->decided != WX_TIME_MIN && hour_start + WX_HOUR <= hs->decided) {
+        /* Decided without this station: corrected while the hour is kept, late after. */
+        if (hs->keep == 0 || hour_start + WX_HOUR <= hs->decided - hs->keep)
+            return 1;
+        if (hottest_add(hs->hours, hour_start, e) != 0)
+            return -1;
+        hottest_revise(hs->hours, hour_start);
+        return 0;
+    }
     return hottest_add(hs->hours, hour_start, e) == 0 ? 0 : -1;
+}
+
+/* Progress never goes back, except from WX_TIME_MAX (idle) to a real time (data again). */
+static void advance(wx_time_t *cur, wx_time_t upto)
+{
+    if (upto > *cur || *cur == WX_TIME_MAX)
+        *cur = upto;
+}
+
+static int station_progress(hour_stage_t *hs, int32_t wban, wx_time_t upto)
+{
+    int i = wban_map_get(&hs->index, wban);
+    if (i >= 0) {
+        advance(&hs->st[i].upto, upto);
+        return 0;
+    }
+    if (hs->n_st == hs->cap_st) {
+        size_t c = hs->cap_st ? hs->cap_st * 2 : 8;
+        hour_stage_station_t *p = realloc(hs->st, c * sizeof *p);
+        if (!p)
+            return -1;
+        hs->st = p;
+        hs->cap_st = c;
+    }
+    if (wban_map_put(&hs->index, wban, (int32_t)hs->n_st) != 0)
+        return -1;
+    hs->st[hs->n_st].wban = wban;
+    hs->st[hs->n_st].upto = upto;
+    hs->n_st++;
+    return 0;
+}
+
+int hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t floor,
+                      const hour_stage_station_t *st, size_t n_st)
+{
+    if (hour_stage_progress(hs, partition, n_partitions, floor) != 0)
+        return -1;
+    for (size_t i = 0; i < n_st; i++)
+        if (station_progress(hs, st[i].wban, st[i].upto) != 0)
+            return -1;
+    return 0;
 }
 
 int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t upto)
@@ -64,9 +126,7 @@ int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partition
         hs->progress = p;
         hs->n_upstream = n_partitions;
     }
-    wx_time_t *cur = &hs->progress[partition];
-    if (upto > *cur || *cur == WX_TIME_MAX)
-        *cur = upto;
+    advance(&hs->progress[partition], upto);
     return 0;
 }
 
@@ -78,6 +138,9 @@ wx_time_t hour_stage_upstream_min(const hour_stage_t *hs)
     for (int32_t i = 0; i < hs->n_upstream; i++)
         if (hs->progress[i] < m)
             m = hs->progress[i];
+    for (size_t i = 0; i < hs->n_st; i++)
+        if (hs->st[i].upto < m)
+            m = hs->st[i].upto;
     return m;
 }
 
@@ -107,6 +170,8 @@ size_t hour_stage_emit(hour_stage_t *hs, hottest_emit_fn emit, void *ctx)
     wx_time_t decided = upto == WX_TIME_MAX ? t.last_end : upto;
     if (decided > hs->decided)
         hs->decided = decided;
+    if (hs->keep > 0 && hs->decided != WX_TIME_MIN)
+        hottest_forget(hs->hours, hs->decided - hs->keep);
     return n;
 }
 
@@ -132,18 +197,25 @@ void hour_stage_save(const hour_stage_t *hs, wxbuf_t *out)
     wxser_i32(out, hs->n_upstream);
     for (int32_t i = 0; i < hs->n_upstream; i++)
         wxser_i64(out, hs->progress[i]);
+    wxser_u32(out, (uint32_t)hs->n_st);
+    for (size_t i = 0; i < hs->n_st; i++) {
+        wxser_i32(out, hs->st[i].wban);
+        wxser_i64(out, hs->st[i].upto);
+    }
     hottest_save(hs->hours, out);
 }
 
-hour_stage_t *hour_stage_load(const void *data, size_t len)
+hour_stage_t *hour_stage_load(const void *data, size_t len, wx_time_t keep)
 {
     wxser_reader_t in;
     wxser_reader_init(&in, data, len);
-    if (wxser_get_u8(&in) != SNAPSHOT_VERSION)
+    uint8_t version = wxser_get_u8(&in);
+    if (version != 1 && version != SNAPSHOT_VERSION)
         return NULL;
     hour_stage_t *hs = hour_stage_new();
     if (!hs)
         return NULL;
+    hour_stage_set_corrections(hs, keep);
     hs->decided = wxser_get_i64(&in);
     int32_t n = wxser_get_i32(&in);
     if (n < 0 || n > HOUR_STAGE_MAX_UPSTREAM)
@@ -156,7 +228,14 @@ hour_stage_t *hour_stage_load(const void *data, size_t len)
         for (int32_t i = 0; i < n; i++)
             hs->progress[i] = wxser_get_i64(&in);
     }
-    if (in.bad || hottest_load(hs->hours, &in) != 0)
+    uint32_t n_st = version == 1 ? 0 : wxser_get_u32(&in);
+    for (uint32_t i = 0; i < n_st && !in.bad; i++) {
+        int32_t wban = wxser_get_i32(&in);
+        wx_time_t upto = wxser_get_i64(&in);
+        if (!in.bad && station_progress(hs, wban, upto) != 0)
+            goto bad;
+    }
+    if (in.bad || hottest_load(hs->hours, &in, version > 1) != 0)
         goto bad;
     return hs;
 bad:
@@ -180,6 +259,20 @@ void hour_stage_encode_progress(int32_t partition, int32_t n_partitions, wx_time
     wxser_i64(out, upto);
 }
 
+void hour_stage_encode_report(int32_t partition, int32_t n_partitions, wx_time_t floor,
+                              const hour_stage_station_t *st, size_t n_st, wxbuf_t *out)
+{
+    wxser_u8(out, REC_REPORT);
+    wxser_i32(out, partition);
+    wxser_i32(out, n_partitions);
+    wxser_i64(out, floor);
+    wxser_u32(out, (uint32_t)n_st);
+    for (size_t i = 0; i < n_st; i++) {
+        wxser_i32(out, st[i].wban);
+        wxser_i64(out, st[i].upto);
+    }
+}
+
 int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *hour_start,
                      hottest_entry_t *e)
 {
@@ -200,6 +293,24 @@ int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *
         if (in.bad || in.left)
             return -1;
         return hour_stage_progress(hs, p, n, upto);
+    }
+    if (kind == REC_REPORT) {
+        int32_t p = wxser_get_i32(&in);
+        int32_t n = wxser_get_i32(&in);
+        wx_time_t floor = wxser_get_i64(&in);
+        uint32_t k = wxser_get_u32(&in);
+        if (in.bad || k > in.left / 12)
+            return -1;
+        hour_stage_station_t *st = k ? malloc(k * sizeof *st) : NULL;
+        if (k && !st)
+            return -1;
+        for (uint32_t i = 0; i < k; i++) {
+            st[i].wban = wxser_get_i32(&in);
+            st[i].upto = wxser_get_i64(&in);
+        }
+        int rc = in.bad || in.left ? -1 : hour_stage_report(hs, p, n, floor, st, k);
+        free(st);
+        return rc;
     }
     return -1;
 }

@@ -12,7 +12,7 @@
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 1: one event time for the whole partition (loaded as each station's) */
 
 typedef struct buffered {
     wx_time_t utc;
@@ -23,6 +23,8 @@ typedef struct buffered {
 
 typedef struct part_station {
     int32_t wban;
+    wx_time_t watermark; /* the station's event time: its latest reading */
+    int64_t seen;        /* the caller's tick at its latest reading (not in snapshots) */
     station_state_t *state;
     buffered_t *buf; /* ascending utc */
     size_t n, cap;
@@ -30,8 +32,8 @@ typedef struct part_station {
 
 struct stream_part {
     wx_config_t cfg;
-    wx_time_t watermark;
-    wx_time_t swept;     /* every station advanced to here */
+    wx_time_t watermark; /* the latest reading of any station: for reports only */
+    int64_t tick;        /* stream_part_set_tick */
     bool flushed;
     uint64_t forced;
     part_station_t *st;
@@ -47,7 +49,7 @@ stream_part_t *stream_part_new(const wx_config_t *cfg)
         return NULL;
     sp->cfg = *cfg;
     sp->watermark = WX_TIME_MIN;
-    sp->swept = WX_TIME_MIN;
+    sp->tick = STREAM_TICK_UNKNOWN;
     return sp;
 }
 
@@ -68,22 +70,48 @@ wx_time_t stream_part_watermark(const stream_part_t *sp) { return sp->watermark;
 bool stream_part_flushed(const stream_part_t *sp) { return sp->flushed; }
 uint64_t stream_part_forced(const stream_part_t *sp) { return sp->forced; }
 
+void stream_part_set_tick(stream_part_t *sp, int64_t tick) { sp->tick = tick; }
+size_t stream_part_station_count(const stream_part_t *sp) { return sp->n_st; }
+
+/* An hour ending at E is out once its station reached E + lookahead (station_state.h). */
+static wx_time_t station_progress(const stream_part_t *sp, const part_station_t *st)
+{
+    wx_time_t c = station_state_clock(st->state);
+    if (sp->flushed || c == WX_TIME_MAX)
+        return WX_TIME_MAX;
+    if (c == WX_TIME_MIN)
+        return WX_TIME_MIN;
+    return c - sp->cfg.outlier.lookahead_sec;
+}
+
+stream_station_progress_t stream_part_station_progress(const stream_part_t *sp, size_t i)
+{
+    const part_station_t *st = &sp->st[i];
+    stream_station_progress_t r = {st->wban, station_progress(sp, st), st->watermark, st->seen};
+    return r;
+}
+
 wx_time_t stream_part_progress(const stream_part_t *sp)
 {
     if (sp->flushed)
         return WX_TIME_MAX;
-    if (sp->swept == WX_TIME_MIN)
+    if (sp->n_st == 0)
         return WX_TIME_MIN;
-    /* An hour ending at E is out once its stations reached E + lookahead (station_state.h). */
-    return sp->swept - sp->cfg.outlier.lookahead_sec;
+    wx_time_t m = WX_TIME_MAX;
+    for (size_t i = 0; i < sp->n_st; i++) {
+        wx_time_t x = station_progress(sp, &sp->st[i]);
+        if (x < m)
+            m = x;
+    }
+    return m;
 }
 
-/* W - grace without overflow: how far stations may be advanced. */
-static wx_time_t release_point(const stream_part_t *sp)
+/* The station's W - grace without overflow: how far it may be advanced. */
+static wx_time_t release_point(const stream_part_t *sp, const part_station_t *st)
 {
-    if (sp->watermark == WX_TIME_MIN)
+    if (st->watermark == WX_TIME_MIN)
         return WX_TIME_MIN;
-    return sp->watermark - sp->cfg.grace_sec;
+    return st->watermark - sp->cfg.grace_sec;
 }
 
 static part_station_t *find_station(stream_part_t *sp, int32_t wban)
@@ -108,6 +136,8 @@ static part_station_t *add_station(stream_part_t *sp, int32_t wban, station_stat
     part_station_t *st = &sp->st[sp->n_st++];
     memset(st, 0, sizeof *st);
     st->wban = wban;
+    st->watermark = WX_TIME_MIN;
+    st->seen = STREAM_TICK_UNKNOWN;
     st->state = state;
     return st;
 }
@@ -156,13 +186,6 @@ static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
         station_state_advance(st->state, upto, &ss);
 }
 
-static void sweep(stream_part_t *sp, wx_time_t upto, const wx_sink_t *sink)
-{
-    for (size_t i = 0; i < sp->n_st; i++)
-        release(&sp->st[i], upto, sink);
-    sp->swept = upto;
-}
-
 
 /* The duplicate rule of batch.h: a value before a missing one, then the lower temperature. */
 static bool sorts_before(const buffered_t *a, const buffered_t *b)
@@ -186,7 +209,8 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
         dead(sink, "station", err, source, data, len, r.wbanno, r.utc, id);
         return 0;
     }
-    wx_time_t upto = release_point(sp);
+    part_station_t *st = find_station(sp, r.wbanno);
+    wx_time_t upto = st ? release_point(sp, st) : WX_TIME_MIN;
     if (sp->flushed || (upto != WX_TIME_MIN && r.utc <= upto)) {
         if (sink->dead) {
             dead_letter_t d;
@@ -196,21 +220,22 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
                          wx_time_iso(r.utc, iso, sizeof iso));
             else
                 snprintf(detail, sizeof detail,
-                         "event time had reached %s; readings older than %d s behind it are late",
-                         wx_time_iso(sp->watermark, iso, sizeof iso), (int)sp->cfg.grace_sec);
+                         "station %05d's event time had reached %s; its readings older than %d s "
+                         "behind it are late",
+                         (int)r.wbanno, wx_time_iso(st->watermark, iso, sizeof iso),
+                         (int)sp->cfg.grace_sec);
             dead_letter_init(&d, "late", detail, source);
             d.input = data;
             d.input_len = len;
             d.wban = r.wbanno;
             d.utc = r.utc;
-            d.watermark = sp->watermark;
+            d.watermark = st ? st->watermark : WX_TIME_MIN;
             d.seq = id;
             d.has_window = window_assign(sp->cfg.hour_assign, r.utc, offset, &d.window) == 0;
             sink->dead(sink->ctx, &d);
         }
         return 0;
     }
-    part_station_t *st = find_station(sp, r.wbanno);
     if (!st) {
         station_state_t *state = station_state_new(r.wbanno, offset, &sp->cfg);
         if (!state)
@@ -222,7 +247,7 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
         }
     } else if (r.utc <= station_state_clock(st->state)) {
         /* Only after a forced early release (a full reorder buffer) can a station be ahead of
-         * W - grace: a reading behind it can no longer be put in order. */
+         * its W - grace: a reading behind it can no longer be put in order. */
         snprintf(detail, sizeof detail,
                  "station %05d had already been advanced past %s (its reorder buffer of %d "
                  "readings was full)",
@@ -236,6 +261,7 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
         dead(sink, "station", detail, source, data, len, r.wbanno, r.utc, id);
         return 0;
     }
+    st->seen = sp->tick;
     buffered_t b = {r.utc, id, r.air_temperature,
                     uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature)};
     /* Insert in time order (almost always at the end). */
@@ -273,12 +299,11 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
     memmove(st->buf + k + 1, st->buf + k, (st->n - k) * sizeof *st->buf);
     st->buf[k] = b;
     st->n++;
+    if (r.utc > st->watermark)
+        st->watermark = r.utc;
     if (r.utc > sp->watermark)
         sp->watermark = r.utc;
-    upto = release_point(sp);
-    release(st, upto, sink);
-    if (sp->swept == WX_TIME_MIN || upto >= sp->swept + STREAM_SWEEP)
-        sweep(sp, upto, sink);
+    release(st, release_point(sp, st), sink);
     return 0;
 }
 
@@ -286,7 +311,8 @@ void stream_part_flush(stream_part_t *sp, const wx_sink_t *sink)
 {
     if (sp->flushed)
         return;
-    sweep(sp, WX_TIME_MAX, sink);
+    for (size_t i = 0; i < sp->n_st; i++)
+        release(&sp->st[i], WX_TIME_MAX, sink);
     sp->flushed = true;
 }
 
@@ -294,12 +320,12 @@ void stream_part_save(const stream_part_t *sp, wxbuf_t *out)
 {
     wxser_u8(out, SNAPSHOT_VERSION);
     wxser_i64(out, sp->watermark);
-    wxser_i64(out, sp->swept);
     wxser_u8(out, sp->flushed);
     wxser_u64(out, sp->forced);
     wxser_u32(out, (uint32_t)sp->n_st);
     for (size_t i = 0; i < sp->n_st; i++) {
         const part_station_t *st = &sp->st[i];
+        wxser_i64(out, st->watermark);
         wxser_u32(out, (uint32_t)st->n);
         for (size_t k = 0; k < st->n; k++) {
             wxser_i64(out, st->buf[k].utc);
@@ -315,17 +341,21 @@ stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t 
 {
     wxser_reader_t in;
     wxser_reader_init(&in, data, len);
-    if (wxser_get_u8(&in) != SNAPSHOT_VERSION)
+    uint8_t version = wxser_get_u8(&in);
+    if (version != 1 && version != SNAPSHOT_VERSION)
         return NULL;
     stream_part_t *sp = stream_part_new(cfg);
     if (!sp)
         return NULL;
     sp->watermark = wxser_get_i64(&in);
-    sp->swept = wxser_get_i64(&in);
+    if (version == 1)
+        (void)wxser_get_i64(&in); /* the partition's sweep point: each station's clock has it */
     sp->flushed = wxser_get_u8(&in) != 0;
     sp->forced = wxser_get_u64(&in);
     uint32_t n = wxser_get_u32(&in);
     for (uint32_t i = 0; i < n && !in.bad; i++) {
+        /* Version 1 had one event time for the partition: each station starts from it. */
+        wx_time_t watermark = version == 1 ? sp->watermark : wxser_get_i64(&in);
         uint32_t nb = wxser_get_u32(&in);
         if (nb > STREAM_BUFFER_MAX)
             goto bad;
@@ -345,6 +375,7 @@ stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t 
             station_state_destroy(state);
             goto bad;
         }
+        st->watermark = watermark;
         st->buf = buf;
         st->n = st->cap = nb;
     }

@@ -38,6 +38,7 @@
 #define CMD "process"
 #define MAX_PARTITIONS 1024
 #define TOPIC_MAX 256
+#define SNAPSHOT_MAX_BYTES "67108864" /* 64 MiB: the changelog's record limit */
 
 enum { T_OUTPUT, T_MAXTEMP, T_OUTLIERS, T_DEADLETTER, T_COUNT };
 static const char *const RESULT_TOPICS[T_COUNT] = {"Output", "MaxTemp", "Outliers", "DeadLetter"};
@@ -47,14 +48,15 @@ typedef struct in_part {
     bool dirty;
     bool eof;
     int64_t last_msg_ms;
-    wx_time_t reported; /* progress last sent upstream of the hour stage */
-    bool reported_once;
+    bool ready;         /* has read a record or been caught up: unseen stations hold nothing */
+    wxbuf_t reported;   /* the last progress report sent to the hour stage (encoded) */
 } in_part_t;
 
 typedef struct hr_part {
     hour_stage_t *hs;
     bool dirty;
     bool eof;
+    int64_t eof_offset; /* where the last end-of-partition event was */
     int64_t last_msg_ms;
 } hr_part_t;
 
@@ -71,6 +73,7 @@ typedef struct proc {
     int commit_records; /* at most this many records consumed per transaction */
     int exit_idle_s;
     int idle_timeout_s;
+    int correct_hours; /* MaxTemp hours stay correctable this long after being decided */
     int broker_timeout_s;
     bool quiet;
     bool verbose;
@@ -107,6 +110,7 @@ typedef struct proc {
     int64_t started_ms;
     int64_t assigned_ms;
     int64_t last_output_commit_ms; /* last commit that carried records */
+    int64_t hwm_checked_ms;        /* finished(): when the internal topic's ends were last asked */
     long txn_records;
     long txn_consumed;
 
@@ -437,7 +441,7 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
                 break;
             }
             ip->last_msg_ms = now_ms();
-            ip->reported = WX_TIME_MIN;
+            ip->reported = (wxbuf_t)WXBUF_INIT;
             p->in[part] = ip;
         } else {
             hr_part_t *hp = calloc(1, sizeof *hp);
@@ -445,7 +449,10 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
                 rc = -1;
                 break;
             }
-            hp->hs = w[i].found ? hour_stage_load(w[i].value, w[i].len) : hour_stage_new();
+            wx_time_t keep = (wx_time_t)p->correct_hours * WX_HOUR;
+            hp->hs = w[i].found ? hour_stage_load(w[i].value, w[i].len, keep) : hour_stage_new();
+            if (hp->hs && !w[i].found)
+                hour_stage_set_corrections(hp->hs, keep);
             if (!hp->hs) {
                 wx_log(CMD, "state snapshot %s is unreadable", w[i].key);
                 free(hp);
@@ -471,6 +478,7 @@ static void drop_state(proc_t *p)
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (p->in[i]) {
             stream_part_destroy(p->in[i]->sp);
+            wxbuf_free(&p->in[i]->reported);
             free(p->in[i]);
             p->in[i] = NULL;
         }
@@ -577,30 +585,50 @@ static void begin(proc_t *p)
     p->txn_consumed = 0;
 }
 
-/* Progress records: every internal partition learns how far each of our input partitions
- * has emitted its hours. An input partition that is caught up and has been silent for the
- * idle timeout does not hold time back. */
+static int64_t quiet_since(const proc_t *p, int64_t last_msg_ms);
+
+/* Progress reports: every internal partition learns, for each of our input partitions, how
+ * far each of its stations has emitted its hours. A station of a caught-up partition that has
+ * been silent for the idle timeout does not hold time back; nor does a station not seen yet,
+ * once its partition has read a record or been caught up. Sent when it changed. */
 static void report_progress(proc_t *p)
 {
     int64_t now = now_ms();
+    hour_stage_station_t st[256];
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->in[i];
         if (!ip)
             continue;
-        wx_time_t x = stream_part_progress(ip->sp);
-        /* With --exit-idle a quiet partition is flushed instead (flush_quiet_inputs): marking it
-         * idle first could decide hours before its last summaries are out. */
-        if (p->exit_idle_s == 0 && ip->eof && p->idle_timeout_s > 0 &&
-            now - ip->last_msg_ms >= p->idle_timeout_s * 1000LL)
-            x = WX_TIME_MAX;
-        if (ip->reported_once && x == ip->reported)
-            continue;
+        size_t n = stream_part_station_count(ip->sp);
+        ip->ready = ip->ready || ip->eof || n > 0 || stream_part_flushed(ip->sp);
         wxbuf_reset(&p->value);
-        hour_stage_encode_progress(i, p->n_input, x, &p->value);
+        hour_stage_station_t *list = n <= sizeof st / sizeof st[0] ? st : malloc(n * sizeof *list);
+        if (!list) {
+            fail(p, "%s", "out of memory");
+            return;
+        }
+        for (size_t k = 0; k < n; k++) {
+            stream_station_progress_t sp = stream_part_station_progress(ip->sp, k);
+            list[k].wban = sp.wban;
+            list[k].upto = sp.upto;
+            /* With --exit-idle a quiet partition is flushed instead (flush_quiet_inputs):
+             * marking it idle first could decide hours before its last summaries are out. */
+            int64_t seen = sp.seen == STREAM_TICK_UNKNOWN ? p->assigned_ms : sp.seen;
+            if (p->exit_idle_s == 0 && ip->eof && p->idle_timeout_s > 0 &&
+                now - quiet_since(p, seen) >= p->idle_timeout_s * 1000LL)
+                list[k].upto = WX_TIME_MAX;
+        }
+        hour_stage_encode_report(i, p->n_input, ip->ready ? WX_TIME_MAX : WX_TIME_MIN, list, n,
+                                 &p->value);
+        if (list != st)
+            free(list);
+        if (ip->reported.len == p->value.len &&
+            memcmp(ip->reported.data, p->value.data, p->value.len) == 0)
+            continue;
         for (int q = 0; q < p->n_hourly; q++)
             produce(p, p->hourly, q, NULL, 0, p->value.data, p->value.len);
-        ip->reported = x;
-        ip->reported_once = true;
+        wxbuf_reset(&ip->reported);
+        wxbuf_append(&ip->reported, p->value.data, p->value.len);
     }
 }
 
@@ -879,10 +907,12 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
     if (part < 0 || part >= MAX_PARTITIONS)
         return;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        if (input && p->in[part])
+        if (input && p->in[part]) {
             p->in[part]->eof = true;
-        else if (!input && p->hr[part])
+        } else if (!input && p->hr[part]) {
             p->hr[part]->eof = true;
+            p->hr[part]->eof_offset = m->offset;
+        }
         return;
     }
     if (m->err) {
@@ -901,6 +931,7 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
         /* The source name is formatted only if a dead letter needs it (on_dead_in). */
         route_t route = {p, p->input, part};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
+        stream_part_set_tick(ip->sp, now);
         if (stream_part_offer(ip->sp, m->payload, m->len, NULL, (uint64_t)m->offset, &sink) != 0)
             fail(p, "%s", "out of memory");
         ip->dirty = true;
@@ -925,8 +956,9 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
             if (rc == 1)
                 snprintf(detail, sizeof detail,
                          "hourly summary of station %05d for %s came after the hottest station "
-                         "of that hour was decided",
-                         (int)e.wban, wx_time_iso(hour, iso, sizeof iso));
+                         "of that hour was decided, more than %d h before the latest decided "
+                         "hour (--corrections)",
+                         (int)e.wban, wx_time_iso(hour, iso, sizeof iso), p->correct_hours);
             else
                 snprintf(detail, sizeof detail, "unreadable record on the internal topic");
             dead_letter_init(&d, rc == 1 ? "late" : "internal", detail, source);
@@ -1047,11 +1079,34 @@ static bool alone_in_group(proc_t *p, int64_t now)
     return alone;
 }
 
-/* Done when every input partition we own is finished, every hour we own is decided, the
- * internal topic has been quiet for the exit-idle time — and the whole input is finished,
- * not just our share: either an hour stage of ours has seen every input partition report
- * final progress, or no other member is left whose partitions could still come to us (a
- * killed instance's, after its session times out). */
+/* Whether the hour stages we own have read everything committed to their internal partitions
+ * up to now (our own last summaries and reports included): each has met the end of its
+ * partition at or past the end the broker tells now. Asked at most every 200 ms. */
+static bool internal_caught_up(proc_t *p, int64_t now)
+{
+    if (now - p->hwm_checked_ms < 200)
+        return false;
+    p->hwm_checked_ms = now;
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        hr_part_t *hp = p->hr[i];
+        if (!hp)
+            continue;
+        int64_t lo = -1, hi = -1;
+        if (!hp->eof ||
+            rd_kafka_query_watermark_offsets(p->consumer, p->hourly, i, &lo, &hi, 2000) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hp->eof_offset < hi)
+            return false;
+    }
+    return true;
+}
+
+/* Done when every input partition we own is finished, every hour we own is decided, our hour
+ * stages have read back everything committed so far — and the whole input is finished, not
+ * just our share: either an hour stage of ours has seen every input partition report final
+ * progress, or no other member is left whose partitions could still come to us (a killed
+ * instance's, after its session times out). The input's quiet period (--exit-idle) is the
+ * only wait: the internal topic is checked against its end, not waited out. */
 static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
     int64_t quiet = p->exit_idle_s * 1000LL;
@@ -1061,29 +1116,27 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
      * work. An empty assignment is an answer too: more instances than partitions. */
     if (p->awaiting_assignment)
         return false;
-    /* Our own last results must have been committed long enough ago for our hour stage to
-     * have read them back. */
-    if (now - p->assigned_ms < quiet || p->txn_records > 0 || now - p->last_output_commit_ms < quiet)
+    if (now - p->assigned_ms < quiet || p->txn_records > 0)
         return false;
     bool open_hours = false, any_hour_stage = false, all_final = false;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
             return false;
         if (p->hr[i]) {
-            if (!p->hr[i]->eof || now - quiet_since(p, p->hr[i]->last_msg_ms) < quiet)
-                return false;
             if (hour_stage_has_open(p->hr[i]->hs))
                 open_hours = true;
             any_hour_stage = true;
             all_final |= hour_stage_all_final(p->hr[i]->hs);
         }
     }
+    if (!internal_caught_up(p, now))
+        return false;
     if (!open_hours && (any_hour_stage ? all_final : alone_in_group(p, now)))
         return true;
     /* Waiting for other instances' progress; give up after ten quiet periods without any
      * record, as long as nobody else is left who could still send one. */
     for (int i = 0; i < MAX_PARTITIONS; i++)
-        if (p->hr[i] && now - p->hr[i]->last_msg_ms < 10 * quiet)
+        if (p->hr[i] && now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
             return false;
     if (!alone_in_group(p, now))
         return false;
@@ -1208,8 +1261,11 @@ static int run(proc_t *p)
 static int setup_topics(proc_t *p)
 {
     char err[512];
+    /* A snapshot can be larger than Kafka's default 1 MB record limit (an hour stage that keeps
+     * a year of decided hours for corrections): SNAPSHOT_MAX_BYTES. */
     static const char *const compact[] = {"cleanup.policy", "compact", "segment.ms", "60000",
-                                          "min.cleanable.dirty.ratio", "0.1", NULL};
+                                          "min.cleanable.dirty.ratio", "0.1",
+                                          "max.message.bytes", SNAPSHOT_MAX_BYTES, NULL};
     p->n_input = wx_kafka_ensure_topic(p->producer, p->input, p->create_partitions, NULL, 15000,
                                        err, sizeof err);
     if (p->n_input < 0)
@@ -1269,7 +1325,8 @@ static int setup(proc_t *p)
          * surface as a sequence gap that costs the transaction (librdkafka 2.0's mock showed
          * it: tests/faults produce_not_enough_replicas). Results are a twelfth of the input:
          * no measurable cost (bench/kafka_throughput.sh). */
-        "max.in.flight.requests.per.connection", "1", NULL};
+        "max.in.flight.requests.per.connection", "1",
+        "message.max.bytes", SNAPSHOT_MAX_BYTES, NULL};
     p->producer = make_handle(p, RD_KAFKA_PRODUCER, producer_settings, NULL);
     if (!p->producer || setup_topics(p) != 0)
         return -1;
@@ -1379,7 +1436,9 @@ static void usage(FILE *f)
             "group and publishes, exactly once (Kafka transactions, read_committed):\n"
             "  Output      hourly mean per station, once per hour, when event time passes its end\n"
             "              plus the grace period\n"
-            "  MaxTemp     hottest station per UTC hour, once every input partition has passed it\n"
+            "  MaxTemp     hottest station per UTC hour, once every station has passed it; a\n"
+            "              station that reports after it was decided makes a corrected record\n"
+            "              for that hour (keep the last record per hour)\n"
             "  Outliers    flagged readings, with the test that flagged them\n"
             "  DeadLetter  input that could not be used (unreadable, late, duplicate), with why\n"
             "Run several with the same --group to share the partitions; a killed or restarted\n"
@@ -1395,13 +1454,17 @@ static void usage(FILE *f)
             "                         restarts: it names the transactional id, so a restart fences\n"
             "                         the instance it replaces (default: 0)\n"
             "  --grace SECS           how far out of order readings may arrive (default: %d)\n"
-            "  --idle-timeout SECS    an input partition that is caught up and silent this long\n"
-            "                         stops holding back the hottest-station step (default: 600;\n"
-            "                         0 = never)\n"
+            "  --idle-timeout SECS    a station whose input partition is caught up and that has\n"
+            "                         sent nothing this long stops holding back the hottest-\n"
+            "                         station step (default: 600; 0 = never)\n"
+            "  --corrections HOURS    how long a decided MaxTemp hour can still be corrected by a\n"
+            "                         station that reports after it (behind the latest decided\n"
+            "                         hour); later ones are DeadLetter `late` (default: 8784, a\n"
+            "                         leap year; 0 = none)\n"
             "  --exit-idle SECS       for scripted runs: once an input partition is caught up and\n"
             "                         quiet this long, treat its input as finished (emit every open\n"
-            "                         hour; later readings for them are late), and exit when all\n"
-            "                         is done (default: 0 = run until SIGINT/SIGTERM)\n"
+            "                         hour; later readings for them are late), and exit as soon as\n"
+            "                         all is done (default: 0 = run until SIGINT/SIGTERM)\n"
             "  --commit-interval MS   transaction length (default: 200)\n"
             "  --commit-records N     at most N records consumed per transaction: bounds what a\n"
             "                         crash makes a restart read again (default: 20000)\n"
@@ -1422,7 +1485,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
-       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS };
+       OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS,
+       OPT_CORRECTIONS };
 
 static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
 {
@@ -1446,6 +1510,7 @@ int cmd_process(int argc, char **argv)
         {"instance-id", required_argument, NULL, OPT_INSTANCE},
         {"grace", required_argument, NULL, OPT_GRACE},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"corrections", required_argument, NULL, OPT_CORRECTIONS},
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
         {"commit-records", required_argument, NULL, OPT_COMMIT_RECORDS},
@@ -1469,6 +1534,7 @@ int cmd_process(int argc, char **argv)
     p->commit_interval_ms = 200;
     p->commit_records = 20000;
     p->idle_timeout_s = 600;
+    p->correct_hours = 8784;
     p->broker_timeout_s = 120;
     p->key = (wxbuf_t)WXBUF_INIT;
     p->value = (wxbuf_t)WXBUF_INIT;
@@ -1496,6 +1562,10 @@ int cmd_process(int argc, char **argv)
             break;
         case OPT_IDLE_TIMEOUT:
             if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->idle_timeout_s))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_CORRECTIONS:
+            if (!parse_int_opt("corrections", optarg, 0, 10 * 8784, &p->correct_hours))
                 return WX_EXIT_USAGE;
             break;
         case OPT_EXIT_IDLE:

@@ -19,6 +19,7 @@
 #define DAYS 6
 #define MAXR (3 * DAYS * 288)
 #define MAXP 6
+#define CORRECT_FOR (400 * 24 * WX_HOUR)
 
 typedef struct record {
     char *data;
@@ -36,6 +37,7 @@ typedef struct pipeline {
     wx_sink_t lines;
     wx_sink_t sink; /* hourly goes to the lines and, as a summary, to the hour stage */
     long late_summaries;
+    test_lines_t maxtemp; /* every MaxTemp record, corrections included */
 } pipeline_t;
 
 static uint64_t rng;
@@ -70,13 +72,43 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
 static void on_dead(void *ctx, const dead_letter_t *d)
 {
     pipeline_t *p = ctx;
+
     p->lines.dead(p->lines.ctx, d);
 }
 
 static void on_hottest(void *ctx, const hottest_result_t *r)
 {
     pipeline_t *p = ctx;
-    p->lines.hottest(p->lines.ctx, r);
+    wx_sink_t s = test_lines_sink(&p->maxtemp);
+    s.hottest(s.ctx, r);
+}
+
+/* The hour's key in a "MaxTemp {...}" line. */
+static const char *hour_key(const char *line)
+{
+    const char *w = strstr(line, "\"window_start\"");
+    assert_non_null(w);
+    return w;
+}
+
+/* The last MaxTemp record of each hour, as a reader keeping the last record per key has it. */
+static void keep_last_maxtemp(pipeline_t *p)
+{
+    for (size_t i = 0; i < p->maxtemp.n; i++) {
+        const char *w = hour_key(p->maxtemp.v[i]);
+        bool later = false;
+        for (size_t j = i + 1; j < p->maxtemp.n && !later; j++)
+            later = strncmp(hour_key(p->maxtemp.v[j]), w, 40) == 0;
+        if (later)
+            continue;
+        test_lines_t *o = &p->out;
+        if (o->n == o->cap) {
+            o->cap = o->cap ? o->cap * 2 : 64;
+            o->v = realloc(o->v, o->cap * sizeof *o->v);
+            assert_non_null(o->v);
+        }
+        o->v[o->n++] = strdup(p->maxtemp.v[i]);
+    }
 }
 
 static void pipeline_init(pipeline_t *p, int n_parts, int32_t grace)
@@ -88,15 +120,28 @@ static void pipeline_init(pipeline_t *p, int n_parts, int32_t grace)
     for (int i = 0; i < n_parts; i++)
         assert_non_null(p->parts[i] = stream_part_new(&p->cfg));
     assert_non_null(p->hours = hour_stage_new());
+    hour_stage_set_corrections(p->hours, CORRECT_FOR);
     p->lines = test_lines_sink(&p->out);
     wx_sink_t s = {p, on_hourly, on_outlier, NULL, on_dead};
     p->sink = s;
 }
 
+/* As the processor reports: each station's progress, and a floor that holds every hour back
+ * until the partition has seen a station. */
 static void report_progress(pipeline_t *p, int part)
 {
     wxbuf_t b = WXBUF_INIT;
-    hour_stage_encode_progress(part, p->n_parts, stream_part_progress(p->parts[part]), &b);
+    const stream_part_t *sp = p->parts[part];
+    size_t n = stream_part_station_count(sp);
+    hour_stage_station_t st[8];
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        stream_station_progress_t x = stream_part_station_progress(sp, i);
+        st[i].wban = x.wban;
+        st[i].upto = x.upto;
+    }
+    wx_time_t floor = n > 0 || stream_part_flushed(sp) ? WX_TIME_MAX : WX_TIME_MIN;
+    hour_stage_encode_report(part, p->n_parts, floor, st, n, &b);
     assert_int_equal(hour_stage_apply(p->hours, b.data, b.len, NULL, NULL), 0);
     wxbuf_free(&b);
     hour_stage_emit(p->hours, on_hottest, p);
@@ -115,7 +160,7 @@ static void crash_and_restore(pipeline_t *p)
     wxbuf_t b = WXBUF_INIT;
     hour_stage_save(p->hours, &b);
     hour_stage_destroy(p->hours);
-    assert_non_null(p->hours = hour_stage_load(b.data, b.len));
+    assert_non_null(p->hours = hour_stage_load(b.data, b.len, CORRECT_FOR));
     wxbuf_free(&b);
 }
 
@@ -129,6 +174,8 @@ static void pipeline_finish(pipeline_t *p)
     for (int i = 0; i < p->n_parts; i++)
         stream_part_destroy(p->parts[i]);
     hour_stage_destroy(p->hours);
+    keep_last_maxtemp(p);
+    test_lines_free(&p->maxtemp);
     test_lines_sort(&p->out);
 }
 
@@ -141,8 +188,10 @@ static int cmp_record(const void *pa, const void *pb)
 
 /* Encodes every reading, assigns partitions by WBAN, and orders each partition by event time
  * plus a random delay below `jitter`; partitions are interleaved at random. */
-static record_t *make_records(const uscrn_reading_t *rs, size_t n, int n_parts, int32_t jitter,
-                              bool json)
+typedef wx_time_t (*order_fn)(const uscrn_reading_t *r);
+
+static record_t *make_records_ordered(const uscrn_reading_t *rs, size_t n, int n_parts,
+                                      int32_t jitter, bool json, order_fn order)
 {
     record_t *recs = calloc(n, sizeof *recs);
     assert_non_null(recs);
@@ -158,10 +207,28 @@ static record_t *make_records(const uscrn_reading_t *rs, size_t n, int n_parts, 
         recs[i].data = b.data;
         recs[i].len = b.len;
         recs[i].part = (int)(rs[i].wbanno % n_parts);
-        recs[i].key = rs[i].utc + (jitter ? (wx_time_t)(rnd() % (uint32_t)jitter) : 0);
+        recs[i].key = (order ? order(&rs[i]) : rs[i].utc) +
+                      (jitter ? (wx_time_t)(rnd() % (uint32_t)jitter) : 0);
     }
     qsort(recs, n, sizeof *recs, cmp_record);
     return recs;
+}
+
+static record_t *make_records(const uscrn_reading_t *rs, size_t n, int n_parts, int32_t jitter,
+                              bool json)
+{
+    return make_records_ordered(rs, n, n_parts, jitter, json, NULL);
+}
+
+/* Offers the records in their order (by key) across partitions, as when one partition
+ * lags another by what the keys say. */
+static void run_in_key_order(pipeline_t *p, record_t *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        record_t *r = &recs[i];
+        assert_int_equal(stream_part_offer(p->parts[r->part], r->data, r->len, "test", i, &p->sink), 0);
+        report_progress(p, r->part);
+    }
 }
 
 static void run_stream(pipeline_t *p, record_t *recs, size_t n, int crash_every)
@@ -254,35 +321,110 @@ static void test_restore_from_snapshot_at_random_points_equals_batch(void **stat
     check_equal_to_batch(1, 0, false, 37);
 }
 
-static void test_reading_behind_the_grace_period_is_late_with_its_window(void **state)
+static void offer_reading(pipeline_t *p, int32_t wban, wx_time_t t, uint64_t id)
+{
+    wxbuf_t b = WXBUF_INIT;
+    uscrn_reading_t r = test_reading(wban, -360, t, 20.0);
+    record_json_write(&r, NULL, &b);
+    assert_int_equal(stream_part_offer(p->parts[0], b.data, b.len, "s", id, &p->sink), 0);
+    wxbuf_free(&b);
+}
+
+static void test_reading_behind_its_own_station_by_the_grace_is_late_and_no_other(void **state)
 {
     (void)state;
     pipeline_t p;
     pipeline_init(&p, 1, 900);
     wx_time_t t0;
     assert_true(wx_time_from_date_hhmm(20250701, 1200, &t0));
-    wxbuf_t b = WXBUF_INIT;
-    for (int i = 1; i <= 30; i++) {
-        uscrn_reading_t r = test_reading(23907, -360, t0 + i * 300, 25.0);
-        wxbuf_reset(&b);
-        record_json_write(&r, NULL, &b);
-        assert_int_equal(stream_part_offer(p.parts[0], b.data, b.len, "s", (uint64_t)i, &p.sink), 0);
-    }
-    /* Event time is t0 + 150 min and the grace 15 min: t0 + 130 min is late, t0 + 140 is not. */
-    wx_time_t okay_t = t0 + 140 * 60, late_t = t0 + 130 * 60;
-    uscrn_reading_t r1 = test_reading(3072, -360, late_t, 20.0);
-    wxbuf_reset(&b);
-    record_json_write(&r1, NULL, &b);
-    stream_part_offer(p.parts[0], b.data, b.len, "s", 100, &p.sink);
+    for (int i = 1; i <= 30; i++)
+        if (i != 26 && i != 28)
+            offer_reading(&p, 23907, t0 + i * 300, (uint64_t)i);
+    /* Station 23907's event time is t0 + 150 min and the grace 15 min: its reading at t0 + 130
+     * min is late, the one at t0 + 140 is not. */
+    offer_reading(&p, 23907, t0 + 130 * 60, 100);
     assert_int_equal(p.out.late, 1);
-    uscrn_reading_t r2 = test_reading(3072, -360, okay_t, 20.0);
-    wxbuf_reset(&b);
-    record_json_write(&r2, NULL, &b);
-    stream_part_offer(p.parts[0], b.data, b.len, "s", 101, &p.sink);
+    offer_reading(&p, 23907, t0 + 140 * 60, 101);
     assert_int_equal(p.out.late, 1);
-    wxbuf_free(&b);
+    /* Another station's clock is its own: a day behind 23907 is not late. */
+    offer_reading(&p, 3072, t0 - 86400, 102);
+    offer_reading(&p, 3072, t0 - 86400 + 300, 103);
+    assert_int_equal(p.out.late, 1);
     pipeline_finish(&p);
     test_lines_free(&p.out);
+}
+
+/* Orders the readings as `key` says, then checks the stream (one or two partitions, each
+ * partition's records in key order) against batch: the same Output and Outliers, MaxTemp's
+ * last record per hour, nothing late. */
+static void check_order_equals_batch(int n_parts, order_fn key, bool interleave_at_random)
+{
+    static uscrn_reading_t rs[MAXR];
+    size_t n = test_make_readings(rs, MAXR, DAYS, 11);
+    test_lines_t ref = test_batch_lines(rs, n);
+    rng = 99;
+    record_t *recs = make_records_ordered(rs, n, n_parts, 0, true, key);
+    pipeline_t p;
+    pipeline_init(&p, n_parts, 900);
+    if (interleave_at_random)
+        run_stream(&p, recs, n, 0);
+    else
+        run_in_key_order(&p, recs, n);
+    pipeline_finish(&p);
+    assert_int_equal(p.out.late, 0);
+    assert_int_equal(p.out.dead, 0);
+    assert_int_equal(p.late_summaries, 0);
+    test_lines_assert_same(&ref, &p.out);
+    test_lines_free(&p.out);
+    test_lines_free(&ref);
+    free_records(recs, n);
+}
+
+static wx_time_t station_rank(int32_t wban)
+{
+    return wban == 23907 ? 0 : wban == 3072 ? 1 : 2;
+}
+
+static wx_time_t file_after_file(const uscrn_reading_t *r)
+{
+    return station_rank(r->wbanno) * 1000 * WX_DAY + r->utc;
+}
+
+static wx_time_t files_in_reverse(const uscrn_reading_t *r)
+{
+    return (2 - station_rank(r->wbanno)) * 1000 * WX_DAY + r->utc;
+}
+
+static wx_time_t bronte_a_day_late(const uscrn_reading_t *r)
+{
+    return r->utc + (r->wbanno == 3072 ? WX_DAY : 0);
+}
+
+static wx_time_t spokane_six_hours_late(const uscrn_reading_t *r)
+{
+    return r->utc + (r->wbanno == 4136 ? 6 * WX_HOUR : 0);
+}
+
+static void test_station_files_one_after_another_equal_batch(void **state)
+{
+    (void)state;
+    check_order_equals_batch(1, file_after_file, false);
+    check_order_equals_batch(1, files_in_reverse, false);
+}
+
+static void test_one_station_a_day_behind_the_others_equals_batch(void **state)
+{
+    (void)state;
+    check_order_equals_batch(1, bronte_a_day_late, false);
+    check_order_equals_batch(3, bronte_a_day_late, true);
+}
+
+static void test_a_partition_lagging_by_hours_equals_batch(void **state)
+{
+    (void)state;
+    /* By WBAN % 2: Bronte and Spokane on partition 0, Austin on 1. */
+    check_order_equals_batch(2, spokane_six_hours_late, false);
+    check_order_equals_batch(2, file_after_file, false);
 }
 
 static void test_bad_records_become_dead_letters_and_nothing_else(void **state)
@@ -436,7 +578,10 @@ int main(void)
         cmocka_unit_test(test_readings_shuffled_within_the_grace_period_equal_batch),
         cmocka_unit_test(test_six_partitions_with_empty_ones_equal_batch),
         cmocka_unit_test(test_restore_from_snapshot_at_random_points_equals_batch),
-        cmocka_unit_test(test_reading_behind_the_grace_period_is_late_with_its_window),
+        cmocka_unit_test(test_reading_behind_its_own_station_by_the_grace_is_late_and_no_other),
+        cmocka_unit_test(test_station_files_one_after_another_equal_batch),
+        cmocka_unit_test(test_one_station_a_day_behind_the_others_equals_batch),
+        cmocka_unit_test(test_a_partition_lagging_by_hours_equals_batch),
         cmocka_unit_test(test_bad_records_become_dead_letters_and_nothing_else),
         cmocka_unit_test(test_reading_behind_a_forced_release_is_late_not_dropped),
         cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
