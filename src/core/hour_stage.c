@@ -19,6 +19,8 @@ struct hour_stage {
     wx_time_t *progress;   /* per upstream partition, its floor; WX_TIME_MIN = not reported */
     hour_stage_station_t *st; /* every station reported, in order of first report */
     size_t n_st, cap_st;
+    int32_t *expected;     /* hour_stage_expect: stations waited for before any report */
+    size_t n_expected, cap_expected;
     wban_map_t index;      /* WBAN -> position in st */
     wx_time_t decided;
     wx_time_t keep;        /* corrections for hours decided up to this long ago (0: none) */
@@ -45,6 +47,7 @@ void hour_stage_destroy(hour_stage_t *hs)
     hottest_destroy(hs->hours);
     free(hs->progress);
     free(hs->st);
+    free(hs->expected);
     wban_map_free(&hs->index);
     free(hs);
 }
@@ -130,6 +133,37 @@ int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partition
     return 0;
 }
 
+int hour_stage_expect(hour_stage_t *hs, int32_t wban)
+{
+    for (size_t i = 0; i < hs->n_expected; i++)
+        if (hs->expected[i] == wban)
+            return 0;
+    if (hs->n_expected == hs->cap_expected) {
+        size_t c = hs->cap_expected ? hs->cap_expected * 2 : 8;
+        int32_t *p = realloc(hs->expected, c * sizeof *p);
+        if (!p)
+            return -1;
+        hs->expected = p;
+        hs->cap_expected = c;
+    }
+    hs->expected[hs->n_expected++] = wban;
+    return 0;
+}
+
+void hour_stage_forget_expected(hour_stage_t *hs)
+{
+    hs->n_expected = 0;
+}
+
+/* An expected station nobody has reported yet. */
+static bool awaited(const hour_stage_t *hs)
+{
+    for (size_t i = 0; i < hs->n_expected; i++)
+        if (wban_map_get(&hs->index, hs->expected[i]) < 0)
+            return true;
+    return false;
+}
+
 wx_time_t hour_stage_upstream_min(const hour_stage_t *hs)
 {
     if (hs->n_upstream == 0)
@@ -141,6 +175,10 @@ wx_time_t hour_stage_upstream_min(const hour_stage_t *hs)
     for (size_t i = 0; i < hs->n_st; i++)
         if (hs->st[i].upto < m)
             m = hs->st[i].upto;
+    /* An expected station that never reported holds every hour back, unless the whole input
+     * has ended (everything else final) without it. */
+    if (m != WX_TIME_MAX && awaited(hs))
+        return WX_TIME_MIN;
     return m;
 }
 

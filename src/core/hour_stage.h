@@ -10,7 +10,8 @@
  * end; it is emitted then. A station reported as WX_TIME_MAX (idle: silent for the idle
  * timeout; or finished) does not hold time back.
  *
- * A station nobody has reported yet cannot be waited for (the seed's producer sends one whole
+ * A station nobody has reported yet is waited for only when it is expected (hour_stage_expect:
+ * the deployment's station list); otherwise it cannot be (the seed's producer sends one whole
  * station file after another). So decided hours are kept for corrections
  * (hour_stage_set_corrections): a summary for an hour decided without it makes the hour be
  * emitted again over every station it now has, and a reader that keeps the last record per
@@ -44,6 +45,12 @@ void hour_stage_destroy(hour_stage_t *hs);
 /* Keep decided hours this long (event time, behind the latest decided hour) for corrections;
  * 0 (the default) keeps none: every summary for a decided hour is late. */
 void hour_stage_set_corrections(hour_stage_t *hs, wx_time_t keep);
+
+/* Waits for this station before deciding any hour, until it reports, the whole input ends
+ * without it, or hour_stage_forget_expected() (the caller's silence limit). A setting: not in
+ * snapshots. Returns 0, or -1 out of memory. */
+int hour_stage_expect(hour_stage_t *hs, int32_t wban);
+void hour_stage_forget_expected(hour_stage_t *hs);
 
 /* Returns 0 when taken (for a kept decided hour: a correction is due), 1 when the hour was
  * decided and is no longer kept (late), -1 out of memory. */

@@ -32,6 +32,7 @@
 #include "hour_stage.h"
 #include "kafka_common.h"
 #include "options.h"
+#include "station.h"
 #include "stream.h"
 #include "wxjson.h"
 
@@ -39,6 +40,7 @@
 #define MAX_PARTITIONS 1024
 #define TOPIC_MAX 256
 #define SNAPSHOT_MAX_BYTES "67108864" /* 64 MiB: the changelog's record limit */
+#define MAX_EXPECTED 4096
 
 enum { T_OUTPUT, T_MAXTEMP, T_OUTLIERS, T_DEADLETTER, T_COUNT };
 static const char *const RESULT_TOPICS[T_COUNT] = {"Output", "MaxTemp", "Outliers", "DeadLetter"};
@@ -74,6 +76,8 @@ typedef struct proc {
     int exit_idle_s;
     int idle_timeout_s;
     int correct_hours; /* MaxTemp hours stay correctable this long after being decided */
+    int32_t expected[MAX_EXPECTED]; /* --stations: waited for by MaxTemp before they report */
+    int n_expected;
     int broker_timeout_s;
     bool quiet;
     bool verbose;
@@ -453,6 +457,11 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
             hp->hs = w[i].found ? hour_stage_load(w[i].value, w[i].len, keep) : hour_stage_new();
             if (hp->hs && !w[i].found)
                 hour_stage_set_corrections(hp->hs, keep);
+            for (int k = 0; hp->hs && k < p->n_expected; k++)
+                if (hour_stage_expect(hp->hs, p->expected[k]) != 0) {
+                    hour_stage_destroy(hp->hs);
+                    hp->hs = NULL;
+                }
             if (!hp->hs) {
                 wx_log(CMD, "state snapshot %s is unreadable", w[i].key);
                 free(hp);
@@ -651,8 +660,14 @@ static void commit_body(proc_t *p)
         return;
     }
     report_progress(p);
+    /* --stations: a listed station that has not reported for the idle timeout since the
+     * assignment stops holding MaxTemp back (restore lists them again). */
+    bool forget = p->n_expected > 0 && p->idle_timeout_s > 0 &&
+                  now_ms() - p->assigned_ms >= p->idle_timeout_s * 1000LL;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (p->hr[i]) {
+            if (forget)
+                hour_stage_forget_expected(p->hr[i]->hs);
             if (hour_stage_emit(p->hr[i]->hs, on_hottest, p) > 0)
                 p->hr[i]->dirty = true;
         }
@@ -1457,6 +1472,11 @@ static void usage(FILE *f)
             "  --idle-timeout SECS    a station whose input partition is caught up and that has\n"
             "                         sent nothing this long stops holding back the hottest-\n"
             "                         station step (default: 600; 0 = never)\n"
+            "  --stations LIST        the stations MaxTemp waits for even before they report (WBAN\n"
+            "                         numbers or catalogue names, comma-separated), until they\n"
+            "                         report or --idle-timeout passes without them: no corrected\n"
+            "                         MaxTemp records when station files come one after another\n"
+            "                         (default: none; stations are waited for once seen)\n"
             "  --corrections HOURS    how long a decided MaxTemp hour can still be corrected by a\n"
             "                         station that reports after it (behind the latest decided\n"
             "                         hour); later ones are DeadLetter `late` (default: 8784, a\n"
@@ -1486,7 +1506,7 @@ static void usage(FILE *f)
 
 enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
        OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS,
-       OPT_CORRECTIONS };
+       OPT_CORRECTIONS, OPT_STATIONS };
 
 static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
 {
@@ -1497,6 +1517,37 @@ static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, i
         return false;
     }
     *out = (int)v;
+    return true;
+}
+
+/* --stations: WBAN numbers (any station) or names the catalogue knows, comma-separated. */
+static bool parse_stations(const char *arg, int32_t *out, int max, int *n)
+{
+    char item[128];
+    const char *p = arg;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof item || *n == max) {
+            fprintf(stderr, "wxstream process: --stations: '%s' is not a list of stations\n", arg);
+            return false;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        long v;
+        const station_info_t *s = station_find(item);
+        if (s)
+            out[(*n)++] = s->wban;
+        else if (options_parse_long(item, &v) && v > 0 && v <= 99999)
+            out[(*n)++] = (int32_t)v;
+        else {
+            fprintf(stderr, "wxstream process: --stations: '%s' is neither a WBAN number nor a "
+                            "catalogued station name\n", item);
+            return false;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
     return true;
 }
 
@@ -1511,6 +1562,7 @@ int cmd_process(int argc, char **argv)
         {"grace", required_argument, NULL, OPT_GRACE},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"corrections", required_argument, NULL, OPT_CORRECTIONS},
+        {"stations", required_argument, NULL, OPT_STATIONS},
         {"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
         {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
         {"commit-records", required_argument, NULL, OPT_COMMIT_RECORDS},
@@ -1562,6 +1614,10 @@ int cmd_process(int argc, char **argv)
             break;
         case OPT_IDLE_TIMEOUT:
             if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->idle_timeout_s))
+                return WX_EXIT_USAGE;
+            break;
+        case OPT_STATIONS:
+            if (!parse_stations(optarg, p->expected, MAX_EXPECTED, &p->n_expected))
                 return WX_EXIT_USAGE;
             break;
         case OPT_CORRECTIONS:

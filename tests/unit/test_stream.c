@@ -531,6 +531,110 @@ static void count_emit(void *ctx, const hottest_result_t *r)
     (*(int *)ctx)++;
 }
 
+typedef struct last_result {
+    int n;
+    hottest_result_t r;
+} last_result_t;
+
+static void keep_result(void *ctx, const hottest_result_t *r)
+{
+    last_result_t *l = ctx;
+    l->n++;
+    l->r = *r;
+    l->r.reported = NULL; /* the hour stage's scratch: not kept */
+}
+
+static void test_hour_stage_waits_for_its_slowest_station_not_its_partitions(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hour_stage_station_t st[2] = {{23907, 5 * WX_HOUR}, {3072, WX_HOUR - 1}};
+    last_result_t got = {0};
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 2), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 0); /* 3072 is behind the hour */
+    st[1].upto = WX_TIME_MAX; /* 3072 idle */
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 2), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    assert_true(hour_stage_upstream_min(hs) == 5 * WX_HOUR);
+    hour_stage_destroy(hs);
+}
+
+static void test_a_station_reporting_after_its_hour_was_decided_corrects_it(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    hour_stage_set_corrections(hs, 24 * WX_HOUR);
+    hottest_entry_t austin = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t bronte = {3072, -360, true, 22.5, 23.0};
+    hour_stage_station_t st[1] = {{23907, 30 * WX_HOUR}};
+    last_result_t got = {0};
+    assert_int_equal(hour_stage_add(hs, 0, &austin), 0);
+    assert_int_equal(hour_stage_add(hs, 29 * WX_HOUR, &austin), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 1), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 2);
+    assert_int_equal(got.r.by_mean.wban, 23907);
+    /* Bronte's hour 29 arrives after it was decided: corrected, with Bronte the hottest. */
+    assert_int_equal(hour_stage_add(hs, 29 * WX_HOUR, &bronte), 0);
+    assert_true(hour_stage_has_open(hs));
+    got.n = 0;
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    assert_int_equal(got.r.by_mean.wban, 3072);
+    assert_int_equal((int)got.r.n_reported, 2);
+    assert_true(got.r.hour_start == 29 * WX_HOUR);
+    assert_false(hour_stage_has_open(hs));
+    /* Hour 0 is more than 24 h behind the latest decided hour: no longer kept, late. */
+    assert_int_equal(hour_stage_add(hs, 0, &bronte), 1);
+    /* The kept hours survive a snapshot. */
+    wxbuf_t b = WXBUF_INIT;
+    hour_stage_save(hs, &b);
+    hour_stage_destroy(hs);
+    assert_non_null(hs = hour_stage_load(b.data, b.len, 24 * WX_HOUR));
+    wxbuf_free(&b);
+    hottest_entry_t spokane = {4136, -480, true, 30.0, 31.0};
+    assert_int_equal(hour_stage_add(hs, 29 * WX_HOUR, &spokane), 0);
+    got.n = 0;
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    assert_int_equal(got.r.by_max.wban, 4136);
+    assert_int_equal((int)got.r.n_reported, 3);
+    hour_stage_destroy(hs);
+}
+
+static void test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    assert_int_equal(hour_stage_expect(hs, 3072), 0);
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hour_stage_station_t st[2] = {{23907, 5 * WX_HOUR}, {3072, 2 * WX_HOUR}};
+    last_result_t got = {0};
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 1), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 0); /* 3072 not heard from */
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 2), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    hour_stage_destroy(hs);
+
+    hs = hour_stage_new();
+    assert_int_equal(hour_stage_expect(hs, 3072), 0);
+    st[0].upto = WX_TIME_MAX; /* the input ended without 3072 */
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 1), 0);
+    assert_true(hour_stage_all_final(hs));
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    hour_stage_destroy(hs);
+
+    hs = hour_stage_new();
+    assert_int_equal(hour_stage_expect(hs, 3072), 0);
+    st[0].upto = 5 * WX_HOUR;
+    assert_int_equal(hour_stage_add(hs, 0, &e), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 1), 0);
+    hour_stage_forget_expected(hs); /* silent for the idle timeout */
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    hour_stage_destroy(hs);
+}
+
 /* Found in review: an idle period (every partition reporting WX_TIME_MAX) used to mark every
  * future hour as decided, so no MaxTemp record was ever produced again. */
 static void test_hours_after_an_idle_period_are_still_decided(void **state)
@@ -585,6 +689,9 @@ int main(void)
         cmocka_unit_test(test_bad_records_become_dead_letters_and_nothing_else),
         cmocka_unit_test(test_reading_behind_a_forced_release_is_late_not_dropped),
         cmocka_unit_test(test_hour_stage_waits_for_every_upstream_partition),
+        cmocka_unit_test(test_hour_stage_waits_for_its_slowest_station_not_its_partitions),
+        cmocka_unit_test(test_a_station_reporting_after_its_hour_was_decided_corrects_it),
+        cmocka_unit_test(test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
         cmocka_unit_test(test_hours_after_an_idle_period_are_still_decided),
