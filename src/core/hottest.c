@@ -200,3 +200,8 @@ int hottest_load(hottest_t *h, wxser_reader_t *in)
     }
     return in->bad ? -1 : 0;
 }
+
+size_t hottest_open_hours(const hottest_t *h)
+{
+    return h->n;
+}

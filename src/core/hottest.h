@@ -58,6 +58,7 @@ size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *c
 
 /* The earliest hour still open, or WX_TIME_MAX. */
 wx_time_t hottest_oldest_open(const hottest_t *h);
+size_t hottest_open_hours(const hottest_t *h); /* hours not yet decided */
 
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r);
 
