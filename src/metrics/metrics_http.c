@@ -122,6 +122,7 @@ metrics_server_t *metrics_server_start(metrics_registry_t *r, const char *addr, 
                                  MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+                                 MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* e.g. Host required */
                                  MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
                                  MHD_OPTION_END);
     bool v6 = ai->ai_family == AF_INET6;
