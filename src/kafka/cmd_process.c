@@ -1164,7 +1164,7 @@ static void replace_consumer(proc_t *p)
  * librdkafka's cached watermarks and positions: no broker call. */
 static void publish_metrics(proc_t *p, int64_t now)
 {
-    if (!p->metrics || now - p->metrics_ms < 500)
+    if (!p->metrics || !p->consumer || now - p->metrics_ms < 500)
         return;
     p->metrics_ms = now;
     process_totals_t t = {p->input, p->hourly, p->consumed_input, p->consumed_hourly,
