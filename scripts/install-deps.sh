@@ -21,7 +21,7 @@ esac
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
-    kcat valgrind jq python3 python3-venv
+    kcat valgrind jq python3 python3-venv curl
 )
 
 # Python packages for the tests, pinned; in a venv so the system's Python is left alone.

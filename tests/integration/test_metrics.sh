@@ -31,11 +31,12 @@ cleanup() {
 trap cleanup EXIT
 note "broker $WX_BROKERS, topics under $P"
 
-# The address a run logs on stderr ("metrics at http://127.0.0.1:PORT/metrics"), waiting for it.
+# The address a run logs on stderr ("metrics at http://127.0.0.1:PORT/metrics"), waiting for it
+# (the file may not exist yet: the run in the background opens it).
 metrics_addr() {
     local err=$1 i addr
     for ((i = 0; i < 150; i++)); do
-        addr=$(sed -n 's|.*metrics at http://\(.*\)/metrics$|\1|p' "$err" | head -n 1)
+        addr=$(sed -n 's|.*metrics at http://\(.*\)/metrics$|\1|p' "$err" 2>/dev/null | head -n 1 || true)
         [ -n "$addr" ] && { echo "$addr"; return 0; }
         sleep 0.1
     done
