@@ -89,6 +89,8 @@ awk -v a="$pc" -v b="$rc" 'BEGIN { printf "  process / raw consume = %.2f (targe
 pm=$(printf '%s\n' "${met_rates[@]}" | median)
 echo "process --metrics, scraped every second: ${met_rates[*]} readings/s (median $pm)"
 awk -v a="$pm" -v b="$pc" 'BEGIN { printf "  process --metrics / process = %.2f (same topic, same rounds, order alternating)\n", a / b }'
+pairs=$(for i in "${!met_rates[@]}"; do awk -v a="${met_rates[$i]}" -v b="${proc_rates[$i]}" 'BEGIN { printf "%.2f\n", a / b }'; done)
+echo "  round by round: $(echo $pairs) (median $(printf '%s\n' $pairs | median))"
 
 # Peak memory must not grow with the length of the input.
 for y in y1 y2; do

@@ -25,6 +25,9 @@ struct process_metrics {
     metrics_family_t *consumed, *produced, *dead, *txns, *commit_seconds, *rewinds,
         *replacements, *restores, *loaded, *snapshot_written, *gauge[G_COUNT];
     metrics_series_t *committed, *aborted, *latency;
+    /* the totals' series, found at the first publish (topic names are known then) */
+    metrics_series_t *totals[2 + 4 + DEAD_LETTER_REASON_COUNT + 5];
+    bool have_totals;
     pm_part_t *parts[2]; /* [0] internal, [1] input; PM_MAX_PARTITIONS each */
 };
 
@@ -165,9 +168,9 @@ void process_metrics_aborted(process_metrics_t *pm)
         metrics_add(pm->aborted, 1);
 }
 
-static void set_total(metrics_family_t *f, const char *label, long v)
+static metrics_series_t *total(metrics_family_t *f, const char *label)
 {
-    metrics_set(metrics_series(f, label ? LABELS(label) : NULL), (double)v);
+    return metrics_series(f, label ? LABELS(label) : NULL);
 }
 
 void process_metrics_publish(process_metrics_t *pm, const process_totals_t *t,
@@ -175,23 +178,40 @@ void process_metrics_publish(process_metrics_t *pm, const process_totals_t *t,
 {
     if (!pm)
         return;
-    set_total(pm->consumed, t->input_topic, t->consumed_input);
-    set_total(pm->consumed, t->hourly_topic, t->consumed_hourly);
+    metrics_series_t **s = pm->totals;
+    if (!pm->have_totals) { /* once: later publishes take no lock for the totals */
+        size_t n = 0;
+        s[n++] = total(pm->consumed, t->input_topic);
+        s[n++] = total(pm->consumed, t->hourly_topic);
+        for (int i = 0; i < 4; i++)
+            s[n++] = total(pm->produced, t->result_topics[i]);
+        for (int i = 0; i < DEAD_LETTER_REASON_COUNT; i++)
+            s[n++] = total(pm->dead, DEAD_LETTER_REASONS[i]);
+        s[n++] = total(pm->rewinds, NULL);
+        s[n++] = total(pm->replacements, NULL);
+        s[n++] = total(pm->restores, NULL);
+        s[n++] = total(pm->loaded, NULL);
+        s[n++] = total(pm->snapshot_written, NULL);
+        pm->have_totals = true;
+    }
+    size_t n = 0;
+    metrics_set(s[n++], (double)t->consumed_input);
+    metrics_set(s[n++], (double)t->consumed_hourly);
     for (int i = 0; i < 4; i++)
-        set_total(pm->produced, t->result_topics[i], t->produced[i]);
+        metrics_set(s[n++], (double)t->produced[i]);
     for (int i = 0; i < DEAD_LETTER_REASON_COUNT; i++)
-        set_total(pm->dead, DEAD_LETTER_REASONS[i], t->dead_by_reason[i]);
-    set_total(pm->rewinds, NULL, t->rewinds);
-    set_total(pm->replacements, NULL, t->consumer_replacements);
-    set_total(pm->restores, NULL, t->restores);
-    set_total(pm->loaded, NULL, t->snapshots_loaded);
-    set_total(pm->snapshot_written, NULL, t->snapshot_bytes_written);
+        metrics_set(s[n++], (double)t->dead_by_reason[i]);
+    metrics_set(s[n++], (double)t->rewinds);
+    metrics_set(s[n++], (double)t->consumer_replacements);
+    metrics_set(s[n++], (double)t->restores);
+    metrics_set(s[n++], (double)t->snapshots_loaded);
+    metrics_set(s[n++], (double)t->snapshot_bytes_written);
 
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < PM_MAX_PARTITIONS; i++)
             pm->parts[k][i].present = false;
-    for (size_t n = 0; n < n_parts; n++) {
-        const process_part_t *q = &parts[n];
+    for (size_t j = 0; j < n_parts; j++) {
+        const process_part_t *q = &parts[j];
         if (q->partition < 0 || q->partition >= PM_MAX_PARTITIONS)
             continue;
         pm_part_t *pp = &pm->parts[q->input][q->partition];
