@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages wxstream needs to build, test and run its Kafka broker.
+# Install the Debian packages wxstream needs to build, test and run its Kafka broker, and the
+# Python packages its tests use (a venv of their own, $WX_PYENV, default
+# ~/.cache/wxstream/venv: prometheus_client, the parser tests/integration/test_metrics.py uses).
 # Idempotent: checks each package with dpkg -s, runs `apt-get update` once and only
 # when something is missing, installs non-interactively. Runs as root, or through
 # sudo when not root.
@@ -19,8 +21,37 @@ esac
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
-    kcat valgrind jq python3
+    kcat valgrind jq python3 python3-venv curl
 )
+
+# Python packages for the tests, pinned; in a venv so the system's Python is left alone.
+WX_PYENV=${WX_PYENV:-$HOME/.cache/wxstream/venv}
+PY_PACKAGES=(prometheus_client==0.23.1)
+py_missing() {
+    local req
+    [ -x "$WX_PYENV/bin/python3" ] || return 0
+    for req in "${PY_PACKAGES[@]}"; do
+        "$WX_PYENV/bin/python3" -c 'import sys
+from importlib.metadata import version
+name, want = sys.argv[1].split("==")
+sys.exit(0 if version(name) == want else 1)' "$req" 2>/dev/null || return 0
+    done
+    return 1
+}
+python_deps() {
+    if ! py_missing; then
+        echo "install-deps.sh: Python test packages present ($WX_PYENV)"
+        return 0
+    fi
+    if [ "$CHECK_ONLY" = 1 ]; then
+        echo "install-deps.sh: missing: Python test packages in $WX_PYENV: ${PY_PACKAGES[*]}"
+        return 1
+    fi
+    [ -x "$WX_PYENV/bin/python3" ] || python3 -m venv "$WX_PYENV"
+    "$WX_PYENV/bin/python3" -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+    py_missing && { echo "install-deps.sh: error: ${PY_PACKAGES[*]} not installed in $WX_PYENV" >&2; exit 1; }
+    echo "install-deps.sh: installed in $WX_PYENV: ${PY_PACKAGES[*]}"
+}
 
 # Java 17+ for the Kafka broker: skip the JRE package when a java is already there
 java_ok() {
@@ -44,10 +75,11 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps.sh: all packages present"
-    exit 0
+    python_deps
+    exit $?
 fi
 echo "install-deps.sh: missing: ${missing[*]}"
-[ "$CHECK_ONLY" = 1 ] && exit 1
+[ "$CHECK_ONLY" = 1 ] && { python_deps || true; exit 1; }
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -70,3 +102,4 @@ if [ ${#still[@]} -gt 0 ]; then
     exit 1
 fi
 echo "install-deps.sh: installed: ${missing[*]}"
+python_deps

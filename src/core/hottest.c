@@ -255,3 +255,11 @@ int hottest_load(hottest_t *h, wxser_reader_t *in, bool with_flags)
     }
     return in->bad ? -1 : 0;
 }
+
+size_t hottest_open_hours(const hottest_t *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+        n += !h->hours[i].decided || h->hours[i].revised;
+    return n;
+}

@@ -74,6 +74,7 @@ void hottest_revise(hottest_t *h, wx_time_t hour_start);
 
 /* The earliest hour still open or revised, or WX_TIME_MAX. */
 wx_time_t hottest_oldest_open(const hottest_t *h);
+size_t hottest_open_hours(const hottest_t *h); /* hours not yet decided */
 
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r);
 

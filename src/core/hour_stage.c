@@ -352,3 +352,8 @@ int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *
     }
     return -1;
 }
+
+size_t hour_stage_open_hours(const hour_stage_t *hs)
+{
+    return hottest_open_hours(hs->hours);
+}

@@ -68,6 +68,7 @@ int hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions,
 size_t hour_stage_emit(hour_stage_t *hs, hottest_emit_fn emit, void *ctx);
 
 bool hour_stage_has_open(const hour_stage_t *hs);
+size_t hour_stage_open_hours(const hour_stage_t *hs); /* hours not yet decided (or revised) */
 /* Every upstream partition and station has reported WX_TIME_MAX (finished, or idle). */
 bool hour_stage_all_final(const hour_stage_t *hs);
 wx_time_t hour_stage_decided(const hour_stage_t *hs); /* every hour ending <= this is out */

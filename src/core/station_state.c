@@ -240,3 +240,8 @@ bad:
     station_state_destroy(s);
     return NULL;
 }
+
+int station_state_open_hours(const station_state_t *s)
+{
+    return s->n_open;
+}

@@ -74,6 +74,8 @@ void station_state_advance(station_state_t *s, wx_time_t now, const station_sink
 
 /* The latest time pushed or advanced to (WX_TIME_MIN at first). */
 wx_time_t station_state_clock(const station_state_t *s);
+/* Hours open (readings taken, result not yet emitted). */
+int station_state_open_hours(const station_state_t *s);
 
 /* Snapshot for recovery (wxser.h): everything but the config. station_state_load makes a new
  * state with the current config from a snapshot; NULL when the bytes are not one. */

@@ -386,3 +386,12 @@ bad:
     stream_part_destroy(sp);
     return NULL;
 }
+
+void stream_part_gauges(const stream_part_t *sp, stream_part_gauges_t *g)
+{
+    g->event_time = sp->watermark;
+    g->stations = sp->n_st;
+    g->open_hours = 0;
+    for (size_t i = 0; i < sp->n_st; i++)
+        g->open_hours += station_state_open_hours(sp->st[i].state);
+}

@@ -70,6 +70,15 @@ void stream_part_set_tick(stream_part_t *sp, int64_t tick);
 bool stream_part_flushed(const stream_part_t *sp);
 uint64_t stream_part_forced(const stream_part_t *sp);
 
+/* What `process --metrics` shows of a partition. Kept in one accessor so a change of the
+ * event-time rule changes only what it fills in. */
+typedef struct stream_part_gauges {
+    wx_time_t event_time; /* the partition's watermark; WX_TIME_MIN before any reading */
+    size_t stations;      /* stations with state here */
+    size_t open_hours;    /* station hours open (not yet emitted) */
+} stream_part_gauges_t;
+void stream_part_gauges(const stream_part_t *sp, stream_part_gauges_t *g);
+
 /* Snapshot for recovery (wxser.h). */
 void stream_part_save(const stream_part_t *sp, wxbuf_t *out);
 stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t *cfg);

@@ -32,6 +32,7 @@
 #include "hour_stage.h"
 #include "kafka_common.h"
 #include "options.h"
+#include "process_metrics.h"
 #include "station.h"
 #include "stream.h"
 #include "wxjson.h"
@@ -52,6 +53,7 @@ typedef struct in_part {
     int64_t last_msg_ms;
     bool ready;         /* has read a record or been caught up: unseen stations hold nothing */
     wxbuf_t reported;   /* the last progress report sent to the hour stage (encoded) */
+    size_t snapshot_bytes; /* the last snapshot written (--metrics) */
 } in_part_t;
 
 typedef struct hr_part {
@@ -60,6 +62,7 @@ typedef struct hr_part {
     bool eof;
     int64_t eof_offset; /* where the last end-of-partition event was */
     int64_t last_msg_ms;
+    size_t snapshot_bytes; /* the last snapshot written (--metrics) */
 } hr_part_t;
 
 typedef struct proc {
@@ -126,6 +129,11 @@ typedef struct proc {
     long produced[T_COUNT];
     long dead_by_reason[DEAD_LETTER_REASON_COUNT];
     char first_delivery_error[512];
+    /* --metrics (process_metrics.h): published from the loop, see publish_metrics */
+    const char *metrics_addr;
+    process_metrics_t *metrics;
+    int64_t metrics_ms;
+    long restores, snapshots_loaded, snapshot_bytes_written;
 } proc_t;
 
 static int64_t now_ms(void)
@@ -473,6 +481,8 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
         }
         restored += w[i].found;
     }
+    p->restores++;
+    p->snapshots_loaded += restored;
     if (!p->quiet && rc == 0)
         wx_log(CMD, "assigned %d partitions (%d restored from snapshots) in %" PRId64 " ms",
                parts->cnt, restored, now_ms() - t0);
@@ -534,6 +544,7 @@ static bool abort_txn(proc_t *p)
     p->in_txn = false;
     p->delivery_errors = 0; /* the aborted records' reports */
     p->abort_pending = false;
+    process_metrics_aborted(p->metrics);
     return true;
 }
 
@@ -647,9 +658,13 @@ static void commit(proc_t *p)
 {
     if (!p->in_txn || p->failed)
         return;
+    double t0 = process_metrics_clock();
+    long before = p->transactions;
     busy_begin(p);
     commit_body(p);
     busy_end(p);
+    if (p->transactions != before)
+        process_metrics_committed(p->metrics, process_metrics_clock() - t0);
 }
 
 static void commit_body(proc_t *p)
@@ -677,6 +692,7 @@ static void commit_body(proc_t *p)
         if (p->in[i] && p->in[i]->dirty) {
             wxbuf_reset(&p->value);
             stream_part_save(p->in[i]->sp, &p->value);
+            p->snapshot_bytes_written += (long)(p->in[i]->snapshot_bytes = p->value.len);
             snapshot_key(key, sizeof key, "in", i);
             produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
             p->in[i]->dirty = false;
@@ -684,6 +700,7 @@ static void commit_body(proc_t *p)
         if (p->hr[i] && p->hr[i]->dirty) {
             wxbuf_reset(&p->value);
             hour_stage_save(p->hr[i]->hs, &p->value);
+            p->snapshot_bytes_written += (long)(p->hr[i]->snapshot_bytes = p->value.len);
             snapshot_key(key, sizeof key, "hr", i);
             produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
             p->hr[i]->dirty = false;
@@ -1210,6 +1227,57 @@ static void replace_consumer(proc_t *p)
     p->consumer_replacements++;
 }
 
+/* --metrics: hands the counts and every assigned partition's gauges to process_metrics, at
+ * most twice a second (the scraper's thread never touches the state). Lag comes from
+ * librdkafka's cached watermarks and positions: no broker call. */
+static void publish_metrics(proc_t *p, int64_t now)
+{
+    if (!p->metrics || !p->consumer || now - p->metrics_ms < 500)
+        return;
+    p->metrics_ms = now;
+    process_totals_t t = {p->input, p->hourly, p->consumed_input, p->consumed_hourly,
+                          {p->results[0], p->results[1], p->results[2], p->results[3]},
+                          {p->produced[0], p->produced[1], p->produced[2], p->produced[3]},
+                          p->dead_by_reason, p->rewinds, p->consumer_replacements, p->restores,
+                          p->snapshots_loaded, p->snapshot_bytes_written};
+    static process_part_t parts[2 * MAX_PARTITIONS];
+    size_t n = 0;
+    rd_kafka_topic_partition_list_t *pos = NULL;
+    if (rd_kafka_assignment(p->consumer, &pos) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        pos = NULL;
+    if (pos)
+        rd_kafka_position(p->consumer, pos);
+    for (int i = 0; pos && i < pos->cnt; i++) {
+        int32_t part = pos->elems[i].partition;
+        bool input = !strcmp(pos->elems[i].topic, p->input);
+        if (part < 0 || part >= MAX_PARTITIONS || !(input ? (void *)p->in[part] : p->hr[part]))
+            continue;
+        process_part_t *q = &parts[n++];
+        memset(q, 0, sizeof *q);
+        q->input = input;
+        q->partition = part;
+        int64_t lo = -1, hi = -1;
+        q->lag = -1;
+        if (rd_kafka_get_watermark_offsets(p->consumer, pos->elems[i].topic, part, &lo, &hi) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0 && pos->elems[i].offset >= 0)
+            q->lag = hi > pos->elems[i].offset ? hi - pos->elems[i].offset : 0;
+        if (input) {
+            stream_part_gauges_t g;
+            stream_part_gauges(p->in[part]->sp, &g);
+            q->event_time = g.event_time;
+            q->stations = g.stations;
+            q->open_hours = g.open_hours;
+            q->snapshot_bytes = p->in[part]->snapshot_bytes;
+        } else {
+            q->hottest_open_hours = hour_stage_open_hours(p->hr[part]->hs);
+            q->snapshot_bytes = p->hr[part]->snapshot_bytes;
+        }
+    }
+    if (pos)
+        rd_kafka_topic_partition_list_destroy(pos);
+    process_metrics_publish(p->metrics, &t, parts, n);
+}
+
 static int run(proc_t *p)
 {
     p->started_ms = p->last_commit_ms = p->assigned_ms = p->last_output_commit_ms = now_ms();
@@ -1250,6 +1318,7 @@ static int run(proc_t *p)
             }
         }
         progress_line(p, now);
+        publish_metrics(p, now);
         if (p->exit_idle_s > 0 && finished(p, now, &stuck))
             break;
         if (p->awaiting_assignment && now - p->assigned_ms > p->broker_timeout_s * 1000LL) {
@@ -1492,6 +1561,10 @@ static void usage(FILE *f)
             "                         (default: 1)\n"
             "  --broker-timeout SECS  how long transactions may keep failing (broker away) before\n"
             "                         the run ends with exit status 1 (default: 120)\n"
+            "  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics, ADDR =\n"
+            "                         HOST:PORT; 127.0.0.1:PORT is the safe choice (this machine\n"
+            "                         only); port 0 takes a free one, logged (default: off;\n"
+            "                         docs/metrics.md)\n"
             "  -q, --quiet            no progress or summary on stderr\n"
             "  -v, --verbose          a line per committed transaction\n"
             "  -h, --help             this help\n\n",
@@ -1506,7 +1579,7 @@ static void usage(FILE *f)
 
 enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT, OPT_EXIT_IDLE,
        OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS,
-       OPT_CORRECTIONS, OPT_STATIONS };
+       OPT_CORRECTIONS, OPT_STATIONS, OPT_METRICS };
 
 static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
 {
@@ -1569,6 +1642,7 @@ int cmd_process(int argc, char **argv)
         {"partitions", required_argument, NULL, OPT_PARTITIONS},
         {"broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT},
         {"debug", no_argument, NULL, OPT_DEBUG},
+        {"metrics", required_argument, NULL, OPT_METRICS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -1608,6 +1682,7 @@ int cmd_process(int argc, char **argv)
         case OPT_TOPIC_PREFIX: prefix = optarg; break;
         case OPT_INSTANCE: p->instance = optarg; break;
         case OPT_DEBUG: p->kafka.debug = true; break;
+        case OPT_METRICS: p->metrics_addr = optarg; break;
         case OPT_GRACE:
             if (!parse_int_opt("grace", optarg, 0, 7 * 86400, &grace))
                 return WX_EXIT_USAGE;
@@ -1675,6 +1750,15 @@ int cmd_process(int argc, char **argv)
     for (int i = 0; i < T_COUNT; i++)
         snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 
+    if (p->metrics_addr) {
+        int usage_err;
+        p->metrics = process_metrics_start(p->metrics_addr, &usage_err, err, sizeof err);
+        if (!p->metrics) {
+            fprintf(stderr, "wxstream process: --metrics: %s\n", err);
+            return usage_err ? WX_EXIT_USAGE : WX_EXIT_FAIL;
+        }
+        wx_log(CMD, "metrics at http://%s/metrics", process_metrics_address(p->metrics));
+    }
     wx_signals_install();
     pthread_t dog;
     if (pthread_create(&dog, NULL, watchdog, p) == 0)
@@ -1683,6 +1767,7 @@ int cmd_process(int argc, char **argv)
     if (setup(p) == 0 && run(p) == 0)
         status = WX_EXIT_OK;
     teardown(p);
+    process_metrics_stop(p->metrics);
     if (!p->quiet && p->consumed_input > 1) {
         double secs = (double)(p->last_input_ms - p->first_input_ms) / 1000.0;
         wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s", p->consumed_input,

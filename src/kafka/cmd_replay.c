@@ -31,6 +31,7 @@
 #include "line_reader.h"
 #include "options.h"
 #include "record_json.h"
+#include "replay_metrics.h"
 #include "uscrn.h"
 #include "wxbuf.h"
 #include "wxjson.h"
@@ -65,6 +66,8 @@ typedef struct replay_stats {
     atomic_long delivered;
     atomic_long failed;    /* delivery reports with an error */
     atomic_long refused;   /* produce calls librdkafka refused (never sent) */
+    atomic_long bytes;     /* key + value bytes delivered (--metrics) */
+    atomic_long files_done; /* files read to their end (--metrics) */
 } replay_stats_t;
 
 typedef struct replay_run replay_run_t;
@@ -119,6 +122,7 @@ struct replay_run {
     uint64_t seed;
     long limit;
     int flush_timeout_ms;
+    const char *metrics_addr; /* --metrics */
     bool quiet;
     bool progress; /* stderr is a terminal and not quiet */
 
@@ -267,8 +271,10 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
     size_t len;
     bool too_long;
     int rc = line_reader_next(&s->lr, &line, &len, &too_long, err, err_size);
-    if (rc == 0)
+    if (rc == 0) {
         s->eof = true;
+        atomic_fetch_add_explicit(&s->stats->files_done, 1, memory_order_relaxed);
+    }
     if (rc <= 0)
         return rc;
     replay_rec_t *r = rec_get(s);
@@ -424,6 +430,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     replay_out_t *o = opaque;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         atomic_fetch_add_explicit(&o->stats.delivered, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&o->stats.bytes, (long)(m->key_len + m->len),
+                                  memory_order_relaxed);
         return;
     }
     atomic_fetch_add_explicit(&o->stats.failed, 1, memory_order_relaxed);
@@ -609,12 +617,12 @@ static void *out_thread(void *arg)
 /* ------------------------------------------------------------------ reporting */
 
 typedef struct replay_totals {
-    long lines, sent, raw, too_long, delivered, failed, refused;
+    long lines, sent, raw, too_long, delivered, failed, refused, bytes, files_done;
 } replay_totals_t;
 
 static replay_totals_t totals(replay_run_t *run)
 {
-    replay_totals_t t = {0, 0, 0, 0, 0, 0, 0};
+    replay_totals_t t = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < run->n_outs; i++) {
         replay_stats_t *s = &run->outs[i].stats;
         t.lines += atomic_load(&s->lines);
@@ -624,8 +632,18 @@ static replay_totals_t totals(replay_run_t *run)
         t.delivered += atomic_load(&s->delivered);
         t.failed += atomic_load(&s->failed);
         t.refused += atomic_load(&s->refused);
+        t.bytes += atomic_load(&s->bytes);
+        t.files_done += atomic_load(&s->files_done);
     }
     return t;
+}
+
+/* --metrics: read on the scraper's thread (atomics only). */
+static void metrics_counts(void *ctx, replay_counts_t *c)
+{
+    replay_totals_t t = totals(ctx);
+    *c = (replay_counts_t){t.files_done, t.lines,  t.raw,   t.sent,
+                           t.delivered,  t.bytes, t.failed + t.refused};
 }
 
 static void progress(replay_run_t *run, bool final)
@@ -681,6 +699,10 @@ static void usage(FILE *f)
             "  --limit N              stop after N records (default: 0, no limit)\n"
             "  --flush-timeout SECS   wait at most this long at the end for delivery reports\n"
             "                         (default: 60)\n"
+            "  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics while the\n"
+            "                         run lasts, ADDR = HOST:PORT; 127.0.0.1:PORT is the safe\n"
+            "                         choice (this machine only); port 0 takes a free one, logged\n"
+            "                         (default: off; docs/metrics.md)\n"
             "  -q, --quiet            no summary or progress line on stderr\n"
             "  -h, --help             this help\n\n");
     wx_kafka_opts_help(f);
@@ -703,6 +725,7 @@ enum {
     OPT_LIMIT,
     OPT_FLUSH_TIMEOUT,
     OPT_DEBUG,
+    OPT_METRICS,
 };
 
 static int bad_value(const char *opt, const char *arg, const char *want)
@@ -726,6 +749,7 @@ static int parse_args(replay_run_t *run, int argc, char **argv)
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
         {"debug", no_argument, NULL, OPT_DEBUG},
+        {"metrics", required_argument, NULL, OPT_METRICS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -797,6 +821,9 @@ static int parse_args(replay_run_t *run, int argc, char **argv)
             break;
         case OPT_DEBUG:
             run->kopts.debug = true;
+            break;
+        case OPT_METRICS:
+            run->metrics_addr = optarg;
             break;
         case 'q':
             run->quiet = true;
@@ -912,9 +939,21 @@ int cmd_replay(int argc, char **argv)
     run.n_outs = run.per_file ? run.n_files : 1;
     run.outs = calloc(run.n_outs, sizeof *run.outs);
     replay_src_t **src_ptrs = calloc(run.n_files, sizeof *src_ptrs);
+    replay_metrics_t *metrics = NULL;
     if (!run.srcs || !run.outs || !src_ptrs) {
         wx_log("replay", "out of memory");
         goto done;
+    }
+    if (run.metrics_addr) {
+        int usage_err;
+        metrics = replay_metrics_start(run.metrics_addr, run.topic, run.n_files, metrics_counts,
+                                       &run, &usage_err, err, sizeof err);
+        if (!metrics) {
+            wx_log("replay", "--metrics: %s", err);
+            status = usage_err ? WX_EXIT_USAGE : WX_EXIT_FAIL;
+            goto done;
+        }
+        wx_log("replay", "metrics at http://%s/metrics", replay_metrics_address(metrics));
     }
     if (open_files(&run) != 0)
         goto done;
@@ -1026,6 +1065,7 @@ done_flush:
     }
 
 done:
+    replay_metrics_stop(metrics); /* before the counts it reads go */
     for (size_t i = 0; run.outs && i < run.n_outs; i++) {
         if (run.outs[i].started)
             pthread_join(run.outs[i].thread, NULL);

@@ -427,6 +427,43 @@ static void test_a_partition_lagging_by_hours_equals_batch(void **state)
     check_order_equals_batch(2, file_after_file, false);
 }
 
+static void test_gauges_count_stations_and_open_hours_until_the_flush(void **state)
+{
+    (void)state;
+    pipeline_t p;
+    pipeline_init(&p, 1, 900);
+    stream_part_gauges_t g;
+    stream_part_gauges(p.parts[0], &g);
+    assert_true(g.event_time == WX_TIME_MIN);
+    assert_int_equal(g.stations, 0);
+    assert_int_equal(g.open_hours, 0);
+    wx_time_t t0;
+    assert_true(wx_time_from_date_hhmm(20250701, 1200, &t0));
+    wxbuf_t b = WXBUF_INIT;
+    for (int i = 1; i <= 30; i++) {
+        for (int k = 0; k < 2; k++) {
+            uscrn_reading_t r = test_reading(k ? 3072 : 23907, -360, t0 + i * 300, 25.0);
+            wxbuf_reset(&b);
+            record_json_write(&r, NULL, &b);
+            assert_int_equal(stream_part_offer(p.parts[0], b.data, b.len, "s", (uint64_t)(2 * i + k),
+                                               &p.sink), 0);
+        }
+    }
+    stream_part_gauges(p.parts[0], &g);
+    assert_true(g.event_time != WX_TIME_MIN);
+    assert_int_equal(g.stations, 2);
+    /* Two and a half hours of readings with 15 min of grace: each station's last hour, at
+     * least, is still open. */
+    assert_true(g.open_hours >= 2 && g.open_hours <= 6);
+    stream_part_flush(p.parts[0], &p.sink);
+    stream_part_gauges(p.parts[0], &g);
+    assert_int_equal(g.stations, 2);
+    assert_int_equal(g.open_hours, 0);
+    wxbuf_free(&b);
+    pipeline_finish(&p);
+    test_lines_free(&p.out);
+}
+
 static void test_bad_records_become_dead_letters_and_nothing_else(void **state)
 {
     (void)state;
@@ -695,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
         cmocka_unit_test(test_hours_after_an_idle_period_are_still_decided),
+        cmocka_unit_test(test_gauges_count_stations_and_open_hours_until_the_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
