@@ -2,6 +2,7 @@
  * Main type: hottest_t, a sorted array of open hours, each with its stations sorted by WBAN. */
 #include "hottest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,8 @@ hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r)
     e.complete = r->has_mean && !r->partial;
     e.mean = r->mean;
     e.max = r->max;
+    if (r->source_file)
+        snprintf(e.source_file, sizeof e.source_file, "%s", r->source_file);
     return e;
 }
 
@@ -162,6 +165,7 @@ void hottest_entry_save(const hottest_entry_t *e, wxbuf_t *out)
     wxser_u8(out, e->complete);
     wxser_f64(out, e->mean);
     wxser_f64(out, e->max);
+    wxser_str(out, e->source_file); /* last: added with the seed's source_file (issue 8) */
 }
 
 void hottest_entry_load(hottest_entry_t *e, wxser_reader_t *in)
@@ -172,6 +176,7 @@ void hottest_entry_load(hottest_entry_t *e, wxser_reader_t *in)
     e->complete = wxser_get_u8(in) != 0;
     e->mean = wxser_get_f64(in);
     e->max = wxser_get_f64(in);
+    wxser_get_str(in, e->source_file, sizeof e->source_file);
 }
 
 void hottest_save(const hottest_t *h, wxbuf_t *out)

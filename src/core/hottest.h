@@ -27,6 +27,7 @@ typedef struct hottest_entry {
     bool complete;   /* not partial and has a mean */
     double mean;
     double max;      /* highest valid reading in the hour */
+    char source_file[WX_SOURCE_FILE_MAX]; /* the file of that reading; "" when none */
 } hottest_entry_t;
 
 typedef struct hottest_result {

@@ -9,16 +9,18 @@
 #include <string.h>
 
 #include "decode.h"
+#include "record_json.h"
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 2: readings and station states carry their source file */
 
 typedef struct buffered {
     wx_time_t utc;
     uint64_t id;
     double temp;
     bool missing;
+    uint8_t source; /* station_state_source of its station */
 } buffered_t;
 
 typedef struct part_station {
@@ -143,7 +145,8 @@ static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
         const buffered_t *b = &st->buf[k];
         /* stream_part_offer keeps readings behind the station's clock out of the buffer, so
          * this cannot be refused; if it ever were, it is said, not dropped. */
-        if (station_state_push(st->state, b->id, b->utc, b->temp, b->missing, &ss) != 0)
+        if (station_state_push_src(st->state, b->id, b->utc, b->temp, b->missing, b->source,
+                                   &ss) != 0)
             dead(sink, "late", "its station had already moved past this time", NULL, NULL, 0,
                  st->wban, b->utc, b->id);
         k++;
@@ -176,9 +179,10 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
                       uint64_t id, const wx_sink_t *sink)
 {
     uscrn_reading_t r;
-    char err[256], detail[320], iso[32];
+    char err[256], detail[320], iso[32], source_file[RECORD_JSON_SOURCE_MAX];
     int32_t offset;
-    if (decode_record(data, len, &sp->cache, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+    if (decode_record(data, len, &sp->cache, &r, source_file, sizeof source_file, NULL, err,
+                      sizeof err) != 0) {
         dead(sink, "parse", err, source, data, len, 0, WX_TIME_MIN, id);
         return 0;
     }
@@ -237,7 +241,8 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
         return 0;
     }
     buffered_t b = {r.utc, id, r.air_temperature,
-                    uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature)};
+                    uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature),
+                    station_state_source(st->state, source_file)};
     /* Insert in time order (almost always at the end). */
     size_t k = st->n;
     while (k > 0 && st->buf[k - 1].utc > b.utc)
@@ -306,6 +311,7 @@ void stream_part_save(const stream_part_t *sp, wxbuf_t *out)
             wxser_u64(out, st->buf[k].id);
             wxser_f64(out, st->buf[k].temp);
             wxser_u8(out, st->buf[k].missing);
+            wxser_u8(out, st->buf[k].source);
         }
         station_state_save(st->state, out);
     }
@@ -337,6 +343,7 @@ stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t 
             buf[k].id = wxser_get_u64(&in);
             buf[k].temp = wxser_get_f64(&in);
             buf[k].missing = wxser_get_u8(&in) != 0;
+            buf[k].source = wxser_get_u8(&in);
         }
         station_state_t *state = station_state_load(&in, cfg);
         part_station_t *st = state ? add_station(sp, station_state_wban(state), state) : NULL;

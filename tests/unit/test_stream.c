@@ -149,7 +149,8 @@ static record_t *make_records(const uscrn_reading_t *rs, size_t n, int n_parts, 
     for (size_t i = 0; i < n; i++) {
         wxbuf_t b = WXBUF_INIT;
         if (json) {
-            record_json_write(&rs[i], "test.txt", &b);
+            char name[64];
+            record_json_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
         } else {
             char line[USCRN_LINE_LEN + 1];
             assert_int_equal(uscrn_format_line(&rs[i], line, sizeof line), USCRN_LINE_LEN);
@@ -206,7 +207,7 @@ static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int cra
 {
     static uscrn_reading_t rs[MAXR];
     size_t n = test_make_readings(rs, MAXR, DAYS, 7);
-    test_lines_t ref = test_batch_lines(rs, n);
+    test_lines_t ref = test_batch_lines(rs, n, json); /* lines name no file */
     rng = (uint64_t)(n_parts * 1000 + jitter + json + crash_every);
     record_t *recs = make_records(rs, n, n_parts, jitter, json);
     pipeline_t p;
@@ -358,7 +359,7 @@ static void test_hour_stage_waits_for_every_upstream_partition(void **state)
 {
     (void)state;
     hour_stage_t *hs = hour_stage_new();
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 2, 2 * WX_HOUR), 0);
     assert_int_equal(hour_stage_emit(hs, on_hottest, NULL), 0); /* partition 1 has not spoken */
@@ -396,7 +397,7 @@ static void test_hours_after_an_idle_period_are_still_decided(void **state)
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     int emitted = 0;
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, WX_TIME_MAX), 0); /* idle */
     assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
@@ -415,12 +416,12 @@ static void test_summary_for_a_decided_hour_is_late(void **state)
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     int emitted = 0;
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, WX_HOUR), 0);
     assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
     assert_int_equal(emitted, 1);
-    hottest_entry_t f = {3072, -360, true, 30.0, 31.0};
+    hottest_entry_t f = {3072, -360, true, 30.0, 31.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &f), 1);
     assert_int_equal(hour_stage_add(hs, WX_HOUR, &f), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, 0), 0); /* progress never goes back */
