@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages wxstream needs to build, test and run its Kafka broker.
+# Install the Debian packages wxstream needs to build, test and run its Kafka broker, and the
+# PyPI packages of the seed-client test (a venv: ~/.cache/wxstream/venv, or $WX_VENV).
 # Idempotent: checks each package with dpkg -s, runs `apt-get update` once and only
-# when something is missing, installs non-interactively. Runs as root, or through
-# sudo when not root.
+# when something is missing, installs non-interactively; pip runs only when a pinned
+# version is missing. Runs as root, or through sudo when not root.
 #
 #   scripts/install-deps.sh            install what is missing
 #   scripts/install-deps.sh --check    only report what is missing (exit 1 if anything is)
@@ -19,8 +20,53 @@ esac
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
-    kcat valgrind jq python3
+    kcat valgrind jq python3 python3-venv
 )
+
+# PyPI, pinned, binary wheels only: the seed's producer and consumer
+# (tests/integration/test_seed_clients.sh) are written with these, as the seed's notebook was.
+WX_VENV=${WX_VENV:-$HOME/.cache/wxstream/venv}
+PYPI_PACKAGES=(confluent-kafka==2.12.2 pandas==2.2.3)
+
+# The pinned PyPI packages missing from the venv (all of them when there is no venv).
+pypi_missing() {
+    if [ ! -x "$WX_VENV/bin/python" ]; then
+        printf '%s\n' "${PYPI_PACKAGES[@]}"
+        return
+    fi
+    "$WX_VENV/bin/python" - "${PYPI_PACKAGES[@]}" <<'PY'
+import sys
+from importlib import metadata
+for pin in sys.argv[1:]:
+    name, version = pin.split("==")
+    try:
+        ok = metadata.version(name) == version
+    except metadata.PackageNotFoundError:
+        ok = False
+    if not ok:
+        print(pin)
+PY
+}
+
+install_pypi() {
+    local missing_py
+    missing_py=$(pypi_missing)
+    if [ -z "$missing_py" ]; then
+        echo "install-deps.sh: PyPI packages present ($WX_VENV)"
+        return 0
+    fi
+    echo "install-deps.sh: PyPI missing: $(echo $missing_py)"
+    [ "$CHECK_ONLY" = 1 ] && return 1
+    [ -x "$WX_VENV/bin/python" ] || python3 -m venv "$WX_VENV"
+    # shellcheck disable=SC2086
+    "$WX_VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: $missing_py
+    missing_py=$(pypi_missing)
+    if [ -n "$missing_py" ]; then
+        echo "install-deps.sh: error: still missing from $WX_VENV: $(echo $missing_py)" >&2
+        return 1
+    fi
+    echo "install-deps.sh: installed into $WX_VENV: ${PYPI_PACKAGES[*]}"
+}
 
 # Java 17+ for the Kafka broker: skip the JRE package when a java is already there
 java_ok() {
@@ -44,10 +90,14 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps.sh: all packages present"
-    exit 0
+    install_pypi
+    exit $?
 fi
 echo "install-deps.sh: missing: ${missing[*]}"
-[ "$CHECK_ONLY" = 1 ] && exit 1
+if [ "$CHECK_ONLY" = 1 ]; then
+    install_pypi || true
+    exit 1
+fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -70,3 +120,4 @@ if [ ${#still[@]} -gt 0 ]; then
     exit 1
 fi
 echo "install-deps.sh: installed: ${missing[*]}"
+install_pypi
