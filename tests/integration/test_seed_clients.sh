@@ -8,8 +8,9 @@
 # DataFrame) selects each station by its number and finds the seed's field types.
 #
 # Needs the PyPI packages scripts/install-deps.sh puts in ~/.cache/wxstream/venv (WX_VENV).
-# WX_SEED_INTERLEAVE=1 makes the producer send the rows merged by time instead (a check of the
-# records alone).
+# WX_SEED_INTERLEAVE=1 makes the producer send the rows merged by time instead, and
+# WX_SEED_PROCESS_OPTS adds options to process (e.g. "--grace 604800"): checks of the records
+# alone, apart from how process handles event time.
 source "$(dirname "$0")/pipeline.sh" "$1"
 wx_need jq
 VENV=${WX_VENV:-$HOME/.cache/wxstream/venv}
@@ -27,7 +28,8 @@ note "batch: $(wc -l < "$WORK/expected/Output.jsonl") Output, $(wc -l < "$WORK/e
 
 "$PY" "$SEED" produce "$WX_BROKERS" "${PREFIX}InputData" "${DATA_FILES[@]}" ||
     fail "the seed's producer failed"
-pl_process > "$WORK/process.log" 2>&1 || { cat "$WORK/process.log" >&2; fail "process failed"; }
+# shellcheck disable=SC2086
+pl_process ${WX_SEED_PROCESS_OPTS:-} > "$WORK/process.log" 2>&1 || { cat "$WORK/process.log" >&2; fail "process failed"; }
 
 # Every topic equals batch; MaxTemp: the last record of each hour (a hour may be corrected).
 pl_compare Output Outliers
