@@ -6,9 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A station's hour as an open hour keeps it: hottest_entry_t without the inline name buffer,
+ * which would make each of the (hours x stations) entries batch holds 300 bytes; the name, when
+ * there is one, is a copy of its own. */
+typedef struct slot_entry {
+    int32_t wban;
+    int32_t lst_offset_min;
+    bool complete;
+    double mean;
+    double max;
+    char *source_file; /* NULL: none */
+} slot_entry_t;
+
 typedef struct hour_slot {
     wx_time_t start;
-    hottest_entry_t *entries; /* ascending WBAN */
+    slot_entry_t *entries; /* ascending WBAN */
     size_t n, cap;
 } hour_slot_t;
 
@@ -24,12 +36,51 @@ hottest_t *hottest_new(void)
     return calloc(1, sizeof(hottest_t));
 }
 
+static void free_slot(hour_slot_t *slot)
+{
+    for (size_t j = 0; j < slot->n; j++)
+        free(slot->entries[j].source_file);
+    free(slot->entries);
+}
+
+static void to_entry(const slot_entry_t *s, hottest_entry_t *e)
+{
+    memset(e, 0, sizeof *e);
+    e->wban = s->wban;
+    e->lst_offset_min = s->lst_offset_min;
+    e->complete = s->complete;
+    e->mean = s->mean;
+    e->max = s->max;
+    if (s->source_file)
+        snprintf(e->source_file, sizeof e->source_file, "%s", s->source_file);
+}
+
+/* Fills *s from *e; returns -1 when the name cannot be copied. */
+static int from_entry(const hottest_entry_t *e, slot_entry_t *s)
+{
+    s->wban = e->wban;
+    s->lst_offset_min = e->lst_offset_min;
+    s->complete = e->complete;
+    s->mean = e->mean;
+    s->max = e->max;
+    s->source_file = NULL;
+    if (e->source_file[0]) {
+        size_t n = strnlen(e->source_file, sizeof e->source_file - 1);
+        s->source_file = malloc(n + 1);
+        if (!s->source_file)
+            return -1;
+        memcpy(s->source_file, e->source_file, n);
+        s->source_file[n] = '\0';
+    }
+    return 0;
+}
+
 void hottest_destroy(hottest_t *h)
 {
     if (!h)
         return;
     for (size_t i = 0; i < h->n; i++)
-        free(h->hours[i].entries);
+        free_slot(&h->hours[i]);
     free(h->hours);
     free(h->scratch);
     free(h);
@@ -81,17 +132,23 @@ int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e)
     hour_slot_t *slot = find_or_add_hour(h, hour_start);
     if (!slot)
         return -1;
+    slot_entry_t se;
+    if (from_entry(e, &se) != 0)
+        return -1;
     size_t i = 0;
     while (i < slot->n && slot->entries[i].wban < e->wban)
         i++;
     if (i < slot->n && slot->entries[i].wban == e->wban) {
-        slot->entries[i] = *e;
+        free(slot->entries[i].source_file);
+        slot->entries[i] = se;
         return 0;
     }
-    if (grow((void **)&slot->entries, &slot->cap, slot->n + 1, sizeof *slot->entries) != 0)
+    if (grow((void **)&slot->entries, &slot->cap, slot->n + 1, sizeof *slot->entries) != 0) {
+        free(se.source_file);
         return -1;
+    }
     memmove(&slot->entries[i + 1], &slot->entries[i], (slot->n - i) * sizeof *slot->entries);
-    slot->entries[i] = *e;
+    slot->entries[i] = se;
     slot->n++;
     return 0;
 }
@@ -105,17 +162,22 @@ static int decide(hottest_t *h, const hour_slot_t *slot, hottest_emit_fn emit, v
     r.hour_end = slot->start + WX_HOUR;
     if (grow((void **)&h->scratch, &h->scratch_cap, slot->n, sizeof *h->scratch) != 0)
         return -1;
+    const slot_entry_t *by_mean = NULL, *by_max = NULL;
     for (size_t i = 0; i < slot->n; i++) {
-        const hottest_entry_t *e = &slot->entries[i];
+        const slot_entry_t *e = &slot->entries[i];
         h->scratch[i] = e->wban;
         if (!e->complete)
             continue;
         r.n_complete++;
-        if (!r.has_winner || e->mean > r.by_mean.mean)
-            r.by_mean = *e;
-        if (!r.has_winner || e->max > r.by_max.max)
-            r.by_max = *e;
+        if (!by_mean || e->mean > by_mean->mean)
+            by_mean = e;
+        if (!by_max || e->max > by_max->max)
+            by_max = e;
+    }
+    if (by_mean) {
         r.has_winner = true;
+        to_entry(by_mean, &r.by_mean);
+        to_entry(by_max, &r.by_max);
     }
     r.n_reported = slot->n;
     r.reported = h->scratch;
@@ -129,7 +191,7 @@ size_t hottest_close(hottest_t *h, wx_time_t upto, hottest_emit_fn emit, void *c
     while (done < h->n && h->hours[done].start + WX_HOUR <= upto) {
         if (decide(h, &h->hours[done], emit, ctx) != 0)
             break;
-        free(h->hours[done].entries);
+        free_slot(&h->hours[done]);
         done++;
     }
     if (done) { /* hours is NULL before the first hour: no memmove on it */
@@ -185,8 +247,11 @@ void hottest_save(const hottest_t *h, wxbuf_t *out)
     for (size_t i = 0; i < h->n; i++) {
         wxser_i64(out, h->hours[i].start);
         wxser_u32(out, (uint32_t)h->hours[i].n);
-        for (size_t j = 0; j < h->hours[i].n; j++)
-            hottest_entry_save(&h->hours[i].entries[j], out);
+        for (size_t j = 0; j < h->hours[i].n; j++) {
+            hottest_entry_t e;
+            to_entry(&h->hours[i].entries[j], &e);
+            hottest_entry_save(&e, out);
+        }
     }
 }
 
