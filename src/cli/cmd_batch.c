@@ -199,9 +199,13 @@ static const char *replay_name(const char *path)
 static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
 {
     const char *path = c->files[index];
-    const char *file_name = c->file_source ? replay_name(path) : NULL;
+    int file_source = batch_source(b, c->file_source ? replay_name(path) : NULL);
     line_reader_t lr;
     char err[512], source[1100], source_file[RECORD_JSON_SOURCE_MAX];
+    if (file_source < 0) {
+        fprintf(stderr, "wxstream batch: out of memory\n");
+        return -1;
+    }
     if (line_reader_open(&lr, path, BATCH_MAX_LINE, err, sizeof err) != 0) {
         fprintf(stderr, "wxstream batch: cannot read %s\n", err);
         return -1;
@@ -217,6 +221,7 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
         uscrn_reading_t r;
         uint64_t seq = ((uint64_t)index << SEQ_LINE_BITS) | (uint64_t)lr.line_no;
         const char *reason = NULL;
+        int handle;
         (*lines)++;
         if (too_long) {
             reason = "too_long";
@@ -225,8 +230,11 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
         } else if (decode_record(line, len, &cache, &r, source_file, sizeof source_file, NULL,
                                  err, sizeof err) != 0) {
             reason = "parse";
-        } else if (batch_add(b, &r, source_file[0] ? source_file : file_name, seq, err,
-                             sizeof err) != 0) {
+        } else if ((handle = source_file[0] ? batch_source(b, source_file) : file_source) < 0) {
+            fprintf(stderr, "wxstream batch: %s: out of memory\n", path);
+            line_reader_close(&lr);
+            return -1;
+        } else if (batch_add(b, &r, handle, seq, err, sizeof err) != 0) {
             if (!strcmp(err, "out of memory")) {
                 fprintf(stderr, "wxstream batch: %s: out of memory\n", path);
                 line_reader_close(&lr);

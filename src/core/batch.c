@@ -94,9 +94,8 @@ static int cmp_reading(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* The index of a source name (see batch_reading_t), adding it when new; -1: out of memory.
- * Input almost always repeats the last name, or one of a few. */
-static int source_index(batch_t *b, const char *name)
+/* Input almost always repeats the last name, or one of a few. */
+int batch_source(batch_t *b, const char *name)
 {
     if (!name || !name[0])
         return 0;
@@ -125,8 +124,8 @@ static int source_index(batch_t *b, const char *name)
     return b->last_source;
 }
 
-int batch_add(batch_t *b, const uscrn_reading_t *r, const char *source_file, uint64_t seq,
-              char *errstr, size_t errstr_size)
+int batch_add(batch_t *b, const uscrn_reading_t *r, int source, uint64_t seq, char *errstr,
+              size_t errstr_size)
 {
     int32_t offset;
     if (station_state_offset_for(r, &offset, errstr, errstr_size) != 0)
@@ -152,12 +151,7 @@ int batch_add(batch_t *b, const uscrn_reading_t *r, const char *source_file, uin
     x->missing = uscrn_is_missing(r, USCRN_AIR_TEMPERATURE) || isnan(r->air_temperature);
     x->temp = r->air_temperature;
     x->offset_min = offset;
-    int source = source_index(b, source_file);
-    if (source < 0) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return -1;
-    }
-    x->source = (uint16_t)source;
+    x->source = source > 0 && (size_t)source <= b->n_sources ? (uint16_t)source : 0;
     if (st->n > 0 && st->sorted && cmp_reading(&st->r[st->n - 1], x) >= 0)
         st->sorted = false;
     st->n++;

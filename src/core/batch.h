@@ -20,15 +20,18 @@ typedef struct batch batch_t;
 batch_t *batch_new(const wx_config_t *cfg);
 void batch_destroy(batch_t *b);
 
-/* Takes one parsed reading; `source_file` names the file it came from as the results should
- * report it (NULL or "": none), `seq` is the caller's ordinal for it (dead letters carry it
- * back). Returns 0, or -1 when the reading is unusable (its station's offset: a `station` dead
- * letter for the caller to write, with the reason in errstr) or memory ran out (errstr says
- * so). At most BATCH_MAX_SOURCES distinct names are kept; readings of names beyond that have
- * none (no real input comes near). */
+/* The handle of a source file name, for batch_add: 0 for none (NULL or ""), -1 when memory
+ * ran out. At most BATCH_MAX_SOURCES distinct names are kept; a name beyond that gets 0 (no
+ * real input comes near). Asking again for the last name asked is cheap. */
 #define BATCH_MAX_SOURCES 65535
-int batch_add(batch_t *b, const uscrn_reading_t *r, const char *source_file, uint64_t seq,
-              char *errstr, size_t errstr_size);
+int batch_source(batch_t *b, const char *name);
+
+/* Takes one parsed reading; `source` (batch_source) names the file it came from as the results
+ * should report it, `seq` is the caller's ordinal for it (dead letters carry it back). Returns
+ * 0, or -1 when the reading is unusable (its station's offset: a `station` dead letter for the
+ * caller to write, with the reason in errstr) or memory ran out (errstr says so). */
+int batch_add(batch_t *b, const uscrn_reading_t *r, int source, uint64_t seq, char *errstr,
+              size_t errstr_size);
 
 /* Runs the analytics over everything added and sends the results to the sink: per station in
  * ascending WBAN order (within a station, in event-time order but for outlier verdicts, which

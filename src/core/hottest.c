@@ -43,16 +43,23 @@ static void free_slot(hour_slot_t *slot)
     free(slot->entries);
 }
 
+/* Copies a name into an entry's buffer, cut to fit (snprintf costs more than the rest of an
+ * entry: this runs for every station hour). */
+static void set_name(hottest_entry_t *e, const char *name)
+{
+    size_t n = name ? strnlen(name, sizeof e->source_file - 1) : 0;
+    memcpy(e->source_file, name ? name : "", n);
+    e->source_file[n] = '\0';
+}
+
 static void to_entry(const slot_entry_t *s, hottest_entry_t *e)
 {
-    memset(e, 0, sizeof *e);
     e->wban = s->wban;
     e->lst_offset_min = s->lst_offset_min;
     e->complete = s->complete;
     e->mean = s->mean;
     e->max = s->max;
-    if (s->source_file)
-        snprintf(e->source_file, sizeof e->source_file, "%s", s->source_file);
+    set_name(e, s->source_file);
 }
 
 /* Fills *s from *e; returns -1 when the name cannot be copied. */
@@ -209,14 +216,12 @@ wx_time_t hottest_oldest_open(const hottest_t *h)
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r)
 {
     hottest_entry_t e;
-    memset(&e, 0, sizeof e);
     e.wban = r->wban;
     e.lst_offset_min = r->lst_offset_min;
     e.complete = r->has_mean && !r->partial;
     e.mean = r->mean;
     e.max = r->max;
-    if (r->source_file)
-        snprintf(e.source_file, sizeof e.source_file, "%s", r->source_file);
+    set_name(&e, r->source_file);
     return e;
 }
 

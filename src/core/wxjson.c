@@ -45,7 +45,7 @@ static inline void put_number(wxbuf_t *out, const char *key, double v, int decim
     wxbuf_json_number(out, v, decimals);
 }
 
-static inline void put_int(wxbuf_t *out, const char *key, long long v)
+static inline void append_int(wxbuf_t *out, long long v)
 {
     char digits[24];
     int n = 0;
@@ -56,8 +56,13 @@ static inline void put_int(wxbuf_t *out, const char *key, long long v)
     } while (u);
     if (v < 0)
         digits[sizeof digits - 1 - n++] = '-';
-    key_str(out, key);
     wxbuf_append(out, digits + sizeof digits - n, (size_t)n);
+}
+
+static inline void put_int(wxbuf_t *out, const char *key, long long v)
+{
+    key_str(out, key);
+    append_int(out, v);
 }
 
 static inline void put_bool(wxbuf_t *out, const char *key, bool v)
@@ -159,7 +164,7 @@ void wxjson_hottest(const hottest_result_t *r, wxbuf_t *out)
     for (size_t i = 0; i < r->n_reported; i++) {
         if (i)
             wxbuf_putc(out, ',');
-        wxbuf_printf(out, "%d", (int)r->reported[i]);
+        append_int(out, r->reported[i]);
     }
     wxbuf_putc(out, ']');
     put_int(out, "complete", (long long)r->n_complete);

@@ -76,7 +76,7 @@ static void test_reading_contradicting_the_catalogue_offset_is_refused(void **st
     batch_t *b = batch_new(&cfg);
     uscrn_reading_t r = test_reading(23907, -300, 1750000200, 20.0); /* Austin is -360 */
     char err[256];
-    assert_int_equal(batch_add(b, &r, NULL, 0, err, sizeof err), -1);
+    assert_int_equal(batch_add(b, &r, 0, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "23907"));
     batch_destroy(b);
 }
@@ -96,8 +96,8 @@ static void test_results_name_the_file_of_the_reading_they_report(void **state)
          * 13:40 (b.txt): a tie goes to the first in time. */
         double v = i == 2 ? 77.7 : (i == 4 || i == 8) ? 21.0 : 20.0;
         uscrn_reading_t r = test_reading(23907, -360, t0 + i * 300, v);
-        assert_int_equal(batch_add(b, &r, i <= 6 ? "a.txt" : "b.txt", (uint64_t)i, err,
-                                   sizeof err), 0);
+        assert_int_equal(batch_add(b, &r, batch_source(b, i <= 6 ? "a.txt" : "b.txt"),
+                                   (uint64_t)i, err, sizeof err), 0);
     }
     test_lines_t out = {0};
     wx_sink_t sink = test_lines_sink(&out);

@@ -189,7 +189,7 @@ test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n, bool with_sou
     {
         char name[64];
         const char *src = with_source ? test_source_file(&rs[i], name, sizeof name) : NULL;
-        assert_int_equal(batch_add(b, &rs[i], src, i, err, sizeof err), 0);
+        assert_int_equal(batch_add(b, &rs[i], batch_source(b, src), i, err, sizeof err), 0);
     }
     test_lines_t out = {0};
     wx_sink_t sink = test_lines_sink(&out);
