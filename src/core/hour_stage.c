@@ -7,7 +7,7 @@
 
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 2: summaries carry the max reading's source file */
 #define REC_SUMMARY 'S'
 #define REC_PROGRESS 'P'
 
