@@ -115,7 +115,13 @@ static void put_cell_value(const json_t *v, FILE *out)
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
                 fputc(',', out);
-            put_cell_value(json_array_get(v, i), out);
+            const json_t *x = json_array_get(v, i);
+            /* The only array of integers is MaxTemp's stations: WBANs, five digits as the
+             * station columns show them. */
+            if (json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= 99999)
+                fprintf(out, "%05d", (int)json_integer_value(x));
+            else
+                put_cell_value(x, out);
         }
     } else {
         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(10));
