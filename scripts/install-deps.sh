@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages wxstream needs to build, test and run its Kafka broker, and the
-# Python packages its tests use (a venv of their own, $WX_PYENV, default
-# ~/.cache/wxstream/venv: prometheus_client, the parser tests/integration/test_metrics.py uses).
+# PyPI packages of the tests (a venv: ~/.cache/wxstream/venv, or $WX_VENV): the seed's clients
+# (confluent-kafka, pandas) and the Prometheus parser (prometheus_client).
 # Idempotent: checks each package with dpkg -s, runs `apt-get update` once and only
-# when something is missing, installs non-interactively. Runs as root, or through
-# sudo when not root.
+# when something is missing, installs non-interactively; pip runs only when a pinned
+# version is missing. Runs as root, or through sudo when not root.
 #
 #   scripts/install-deps.sh            install what is missing
 #   scripts/install-deps.sh --check    only report what is missing (exit 1 if anything is)
@@ -24,33 +24,50 @@ PACKAGES=(
     kcat valgrind jq python3 python3-venv curl
 )
 
-# Python packages for the tests, pinned; in a venv so the system's Python is left alone.
-WX_PYENV=${WX_PYENV:-$HOME/.cache/wxstream/venv}
-PY_PACKAGES=(prometheus_client==0.23.1)
-py_missing() {
-    local req
-    [ -x "$WX_PYENV/bin/python3" ] || return 0
-    for req in "${PY_PACKAGES[@]}"; do
-        "$WX_PYENV/bin/python3" -c 'import sys
-from importlib.metadata import version
-name, want = sys.argv[1].split("==")
-sys.exit(0 if version(name) == want else 1)' "$req" 2>/dev/null || return 0
-    done
-    return 1
+# PyPI, pinned, binary wheels only: the seed's producer and consumer
+# (tests/integration/test_seed_clients.sh) are written with confluent-kafka and pandas, as the
+# seed's notebook was; tests/integration/test_metrics.py parses scrapes with prometheus_client.
+WX_VENV=${WX_VENV:-$HOME/.cache/wxstream/venv}
+PYPI_PACKAGES=(confluent-kafka==2.12.2 pandas==2.2.3 prometheus_client==0.23.1)
+
+# The pinned PyPI packages missing from the venv (all of them when there is no venv).
+pypi_missing() {
+    if [ ! -x "$WX_VENV/bin/python" ]; then
+        printf '%s\n' "${PYPI_PACKAGES[@]}"
+        return
+    fi
+    "$WX_VENV/bin/python" - "${PYPI_PACKAGES[@]}" <<'PY'
+import sys
+from importlib import metadata
+for pin in sys.argv[1:]:
+    name, version = pin.split("==")
+    try:
+        ok = metadata.version(name) == version
+    except metadata.PackageNotFoundError:
+        ok = False
+    if not ok:
+        print(pin)
+PY
 }
-python_deps() {
-    if ! py_missing; then
-        echo "install-deps.sh: Python test packages present ($WX_PYENV)"
+
+install_pypi() {
+    local missing_py
+    missing_py=$(pypi_missing)
+    if [ -z "$missing_py" ]; then
+        echo "install-deps.sh: PyPI packages present ($WX_VENV)"
         return 0
     fi
-    if [ "$CHECK_ONLY" = 1 ]; then
-        echo "install-deps.sh: missing: Python test packages in $WX_PYENV: ${PY_PACKAGES[*]}"
+    echo "install-deps.sh: PyPI missing: $(echo $missing_py)"
+    [ "$CHECK_ONLY" = 1 ] && return 1
+    [ -x "$WX_VENV/bin/python" ] || python3 -m venv "$WX_VENV"
+    # shellcheck disable=SC2086
+    "$WX_VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: $missing_py
+    missing_py=$(pypi_missing)
+    if [ -n "$missing_py" ]; then
+        echo "install-deps.sh: error: still missing from $WX_VENV: $(echo $missing_py)" >&2
         return 1
     fi
-    [ -x "$WX_PYENV/bin/python3" ] || python3 -m venv "$WX_PYENV"
-    "$WX_PYENV/bin/python3" -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
-    py_missing && { echo "install-deps.sh: error: ${PY_PACKAGES[*]} not installed in $WX_PYENV" >&2; exit 1; }
-    echo "install-deps.sh: installed in $WX_PYENV: ${PY_PACKAGES[*]}"
+    echo "install-deps.sh: installed into $WX_VENV: ${PYPI_PACKAGES[*]}"
 }
 
 # Java 17+ for the Kafka broker: skip the JRE package when a java is already there
@@ -75,11 +92,14 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps.sh: all packages present"
-    python_deps
+    install_pypi
     exit $?
 fi
 echo "install-deps.sh: missing: ${missing[*]}"
-[ "$CHECK_ONLY" = 1 ] && { python_deps || true; exit 1; }
+if [ "$CHECK_ONLY" = 1 ]; then
+    install_pypi || true
+    exit 1
+fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -102,4 +122,4 @@ if [ ${#still[@]} -gt 0 ]; then
     exit 1
 fi
 echo "install-deps.sh: installed: ${missing[*]}"
-python_deps
+install_pypi

@@ -15,10 +15,12 @@
 #include "decode.h"
 #include "line_reader.h"
 #include "options.h"
+#include "record_json.h"
 #include "wxjson.h"
 
 #define BATCH_MAX_LINE 65536
 #define SEQ_LINE_BITS 40 /* seq = file index << 40 | line number */
+enum { OPT_SOURCE_FILE = OPT_ANALYTICS_END + 1 };
 
 enum { OUT_OUTPUT, OUT_MAXTEMP, OUT_OUTLIERS, OUT_DEADLETTER, OUT_COUNT };
 static const char *const OUT_NAMES[OUT_COUNT] = {"Output", "MaxTemp", "Outliers", "DeadLetter"};
@@ -27,6 +29,7 @@ typedef struct batch_run_ctx {
     FILE *out[OUT_COUNT]; /* all stdout when --out is not given */
     bool wrap;            /* stdout: {"topic":..,"key":..,"value":..} */
     char *const *files;
+    bool file_source; /* --source-file file: a USCRN line's source is its file's name */
     long counts[OUT_COUNT];
     long dead_by_reason[DEAD_LETTER_REASON_COUNT];
     wxbuf_t value, key;
@@ -125,6 +128,12 @@ static void usage(FILE *f)
             "  -o, --out DIR          write DIR/Output.jsonl, DIR/MaxTemp.jsonl, DIR/Outliers.jsonl\n"
             "                         and DIR/DeadLetter.jsonl (DIR is created). Without it, every\n"
             "                         record goes to stdout as {\"topic\":..,\"key\":..,\"value\":..}\n"
+            "  --source-file FROM     the source_file of Outliers and MaxTemp: file = the JSON\n"
+            "                         record's own, else the input file's name as `replay` writes\n"
+            "                         it (so `batch FILES` equals `replay FILES` + `process`);\n"
+            "                         record = the JSON record's own, null for a USCRN line (what\n"
+            "                         `process` gives for lines sent by `replay --format uscrn`\n"
+            "                         or kcat) (default: file)\n"
             "  -q, --quiet            no summary line on stderr\n"
             "  -h, --help             this help\n\n");
     options_analytics_help(f);
@@ -177,12 +186,26 @@ static int close_outputs(batch_run_ctx_t *c, const char *dir)
     return rc;
 }
 
+/* The name `replay` puts in "source_file" for a file (cmd_replay.c base_name). */
+static const char *replay_name(const char *path)
+{
+    if (!strcmp(path, "-"))
+        return "stdin";
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
 /* Reads one file: good readings to the batch, bad ones straight to DeadLetter. */
 static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
 {
     const char *path = c->files[index];
+    int file_source = batch_source(b, c->file_source ? replay_name(path) : NULL);
     line_reader_t lr;
-    char err[512], source[1100];
+    char err[512], source[1100], source_file[RECORD_JSON_SOURCE_MAX];
+    if (file_source < 0) {
+        fprintf(stderr, "wxstream batch: out of memory\n");
+        return -1;
+    }
     if (line_reader_open(&lr, path, BATCH_MAX_LINE, err, sizeof err) != 0) {
         fprintf(stderr, "wxstream batch: cannot read %s\n", err);
         return -1;
@@ -198,14 +221,20 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
         uscrn_reading_t r;
         uint64_t seq = ((uint64_t)index << SEQ_LINE_BITS) | (uint64_t)lr.line_no;
         const char *reason = NULL;
+        int handle;
         (*lines)++;
         if (too_long) {
             reason = "too_long";
             snprintf(err, sizeof err, "line longer than %d bytes (first %d kept)",
                      BATCH_MAX_LINE, LINE_READER_KEEP);
-        } else if (decode_record(line, len, &cache, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+        } else if (decode_record(line, len, &cache, &r, source_file, sizeof source_file, NULL,
+                                 err, sizeof err) != 0) {
             reason = "parse";
-        } else if (batch_add(b, &r, seq, err, sizeof err) != 0) {
+        } else if ((handle = source_file[0] ? batch_source(b, source_file) : file_source) < 0) {
+            fprintf(stderr, "wxstream batch: %s: out of memory\n", path);
+            line_reader_close(&lr);
+            return -1;
+        } else if (batch_add(b, &r, handle, seq, err, sizeof err) != 0) {
             if (!strcmp(err, "out of memory")) {
                 fprintf(stderr, "wxstream batch: %s: out of memory\n", path);
                 line_reader_close(&lr);
@@ -236,6 +265,7 @@ int cmd_batch(int argc, char **argv)
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"source-file", required_argument, NULL, OPT_SOURCE_FILE},
         {"help", no_argument, NULL, 'h'},
         OPTIONS_ANALYTICS,
         {NULL, 0, NULL, 0},
@@ -243,7 +273,7 @@ int cmd_batch(int argc, char **argv)
     wx_config_t cfg;
     wx_config_default(&cfg);
     const char *dir = NULL;
-    bool quiet = false;
+    bool quiet = false, file_source = true;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
@@ -254,6 +284,14 @@ int cmd_batch(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case OPT_SOURCE_FILE:
+            if (!strcmp(optarg, "file") || !strcmp(optarg, "record")) {
+                file_source = !strcmp(optarg, "file");
+                break;
+            }
+            fprintf(stderr, "wxstream batch: --source-file must be file or record, got \"%s\"\n",
+                    optarg);
+            return WX_EXIT_USAGE;
         case 'h':
             usage(stdout);
             return WX_EXIT_OK;
@@ -297,6 +335,7 @@ int cmd_batch(int argc, char **argv)
     batch_run_ctx_t c;
     memset(&c, 0, sizeof c);
     c.files = argv + optind;
+    c.file_source = file_source;
     c.value = (wxbuf_t)WXBUF_INIT;
     c.key = (wxbuf_t)WXBUF_INIT;
     int status = WX_EXIT_FAIL;

@@ -15,6 +15,7 @@ typedef struct batch_reading {
     double temp;
     int32_t offset_min;
     bool missing;
+    uint16_t source; /* 1 + index into batch.sources; 0: none */
 } batch_reading_t;
 
 typedef struct batch_station {
@@ -29,6 +30,9 @@ struct batch {
     batch_station_t *stations;
     size_t n_stations, cap_stations;
     wban_map_t index; /* WBAN -> position in stations */
+    char **sources;   /* distinct source file names, in order of first use */
+    size_t n_sources, cap_sources;
+    uint16_t last_source; /* the index batch_add gave last */
 };
 
 batch_t *batch_new(const wx_config_t *cfg)
@@ -48,6 +52,9 @@ void batch_destroy(batch_t *b)
         free(b->stations[i].r);
     free(b->stations);
     wban_map_free(&b->index);
+    for (size_t i = 0; i < b->n_sources; i++)
+        free(b->sources[i]);
+    free(b->sources);
     free(b);
 }
 
@@ -87,7 +94,37 @@ static int cmp_reading(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-int batch_add(batch_t *b, const uscrn_reading_t *r, uint64_t seq, char *errstr,
+/* Input almost always repeats the last name, or one of a few. */
+int batch_source(batch_t *b, const char *name)
+{
+    if (!name || !name[0])
+        return 0;
+    if (b->last_source && !strcmp(name, b->sources[b->last_source - 1]))
+        return b->last_source;
+    for (size_t i = b->n_sources; i-- > 0;)
+        if (!strcmp(name, b->sources[i])) {
+            b->last_source = (uint16_t)(i + 1);
+            return b->last_source;
+        }
+    if (b->n_sources == BATCH_MAX_SOURCES)
+        return 0;
+    if (b->n_sources == b->cap_sources) {
+        size_t c = b->cap_sources ? b->cap_sources * 2 : 8;
+        char **p = realloc(b->sources, c * sizeof *p);
+        if (!p)
+            return -1;
+        b->sources = p;
+        b->cap_sources = c;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return -1;
+    b->sources[b->n_sources++] = copy;
+    b->last_source = (uint16_t)b->n_sources;
+    return b->last_source;
+}
+
+int batch_add(batch_t *b, const uscrn_reading_t *r, int source, uint64_t seq, char *errstr,
               size_t errstr_size)
 {
     int32_t offset;
@@ -114,6 +151,7 @@ int batch_add(batch_t *b, const uscrn_reading_t *r, uint64_t seq, char *errstr,
     x->missing = uscrn_is_missing(r, USCRN_AIR_TEMPERATURE) || isnan(r->air_temperature);
     x->temp = r->air_temperature;
     x->offset_min = offset;
+    x->source = source > 0 && (size_t)source <= b->n_sources ? (uint16_t)source : 0;
     if (st->n > 0 && st->sorted && cmp_reading(&st->r[st->n - 1], x) >= 0)
         st->sorted = false;
     st->n++;
@@ -181,6 +219,8 @@ static long run_station(batch_t *b, batch_station_t *st, run_ctx_t *ctx)
         return -1;
     long used = 0;
     char detail[160], iso[32];
+    uint16_t last = 0;   /* the batch's source index of the last reading pushed ... */
+    uint8_t last_st = 0; /* ... and the station state's */
     for (size_t i = 0; i < st->n; i++) {
         const batch_reading_t *x = &st->r[i];
         if (i > 0 && x->utc == st->r[i - 1].utc) {
@@ -197,7 +237,11 @@ static long run_station(batch_t *b, batch_station_t *st, run_ctx_t *ctx)
             dead(sink, "station", detail, st->wban, x);
             continue;
         }
-        station_state_push(state, x->seq, x->utc, x->temp, x->missing, &ss);
+        if (x->source != last) {
+            last = x->source;
+            last_st = station_state_source(state, last ? b->sources[last - 1] : NULL);
+        }
+        station_state_push_src(state, x->seq, x->utc, x->temp, x->missing, last_st, &ss);
         used++;
     }
     station_state_advance(state, WX_TIME_MAX, &ss);

@@ -2,12 +2,25 @@
  * Main type: hottest_t, a sorted array of open hours, each with its stations sorted by WBAN. */
 #include "hottest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A station's hour as an open hour keeps it: hottest_entry_t without the inline name buffer,
+ * which would make each of the (hours x stations) entries batch holds 300 bytes; the name, when
+ * there is one, is a copy of its own. */
+typedef struct slot_entry {
+    int32_t wban;
+    int32_t lst_offset_min;
+    bool complete;
+    double mean;
+    double max;
+    char *source_file; /* NULL: none */
+} slot_entry_t;
+
 typedef struct hour_slot {
     wx_time_t start;
-    hottest_entry_t *entries; /* ascending WBAN */
+    slot_entry_t *entries; /* ascending WBAN */
     size_t n, cap;
     bool decided; /* emitted once; kept only to correct it (hottest_forget drops it) */
     bool revised; /* decided, then given an entry: emitted again at the next close */
@@ -26,12 +39,58 @@ hottest_t *hottest_new(void)
     return calloc(1, sizeof(hottest_t));
 }
 
+static void free_slot(hour_slot_t *slot)
+{
+    for (size_t j = 0; j < slot->n; j++)
+        free(slot->entries[j].source_file);
+    free(slot->entries);
+}
+
+/* Copies a name into an entry's buffer, cut to fit (snprintf costs more than the rest of an
+ * entry: this runs for every station hour). */
+static void set_name(hottest_entry_t *e, const char *name)
+{
+    size_t n = name ? strnlen(name, sizeof e->source_file - 1) : 0;
+    memcpy(e->source_file, name ? name : "", n);
+    e->source_file[n] = '\0';
+}
+
+static void to_entry(const slot_entry_t *s, hottest_entry_t *e)
+{
+    e->wban = s->wban;
+    e->lst_offset_min = s->lst_offset_min;
+    e->complete = s->complete;
+    e->mean = s->mean;
+    e->max = s->max;
+    set_name(e, s->source_file);
+}
+
+/* Fills *s from *e; returns -1 when the name cannot be copied. */
+static int from_entry(const hottest_entry_t *e, slot_entry_t *s)
+{
+    s->wban = e->wban;
+    s->lst_offset_min = e->lst_offset_min;
+    s->complete = e->complete;
+    s->mean = e->mean;
+    s->max = e->max;
+    s->source_file = NULL;
+    if (e->source_file[0]) {
+        size_t n = strnlen(e->source_file, sizeof e->source_file - 1);
+        s->source_file = malloc(n + 1);
+        if (!s->source_file)
+            return -1;
+        memcpy(s->source_file, e->source_file, n);
+        s->source_file[n] = '\0';
+    }
+    return 0;
+}
+
 void hottest_destroy(hottest_t *h)
 {
     if (!h)
         return;
     for (size_t i = 0; i < h->n; i++)
-        free(h->hours[i].entries);
+        free_slot(&h->hours[i]);
     free(h->hours);
     free(h->scratch);
     free(h);
@@ -84,17 +143,23 @@ int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e)
     if (!slot)
         return -1;
     slot->revised = slot->decided;
+    slot_entry_t se;
+    if (from_entry(e, &se) != 0)
+        return -1;
     size_t i = 0;
     while (i < slot->n && slot->entries[i].wban < e->wban)
         i++;
     if (i < slot->n && slot->entries[i].wban == e->wban) {
-        slot->entries[i] = *e;
+        free(slot->entries[i].source_file);
+        slot->entries[i] = se;
         return 0;
     }
-    if (grow((void **)&slot->entries, &slot->cap, slot->n + 1, sizeof *slot->entries) != 0)
+    if (grow((void **)&slot->entries, &slot->cap, slot->n + 1, sizeof *slot->entries) != 0) {
+        free(se.source_file);
         return -1;
+    }
     memmove(&slot->entries[i + 1], &slot->entries[i], (slot->n - i) * sizeof *slot->entries);
-    slot->entries[i] = *e;
+    slot->entries[i] = se;
     slot->n++;
     return 0;
 }
@@ -108,17 +173,22 @@ static int decide(hottest_t *h, const hour_slot_t *slot, hottest_emit_fn emit, v
     r.hour_end = slot->start + WX_HOUR;
     if (grow((void **)&h->scratch, &h->scratch_cap, slot->n, sizeof *h->scratch) != 0)
         return -1;
+    const slot_entry_t *by_mean = NULL, *by_max = NULL;
     for (size_t i = 0; i < slot->n; i++) {
-        const hottest_entry_t *e = &slot->entries[i];
+        const slot_entry_t *e = &slot->entries[i];
         h->scratch[i] = e->wban;
         if (!e->complete)
             continue;
         r.n_complete++;
-        if (!r.has_winner || e->mean > r.by_mean.mean)
-            r.by_mean = *e;
-        if (!r.has_winner || e->max > r.by_max.max)
-            r.by_max = *e;
+        if (!by_mean || e->mean > by_mean->mean)
+            by_mean = e;
+        if (!by_max || e->max > by_max->max)
+            by_max = e;
+    }
+    if (by_mean) {
         r.has_winner = true;
+        to_entry(by_mean, &r.by_mean);
+        to_entry(by_max, &r.by_max);
     }
     r.n_reported = slot->n;
     r.reported = h->scratch;
@@ -129,7 +199,7 @@ static int decide(hottest_t *h, const hour_slot_t *slot, hottest_emit_fn emit, v
 static void drop(hottest_t *h, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++)
-        free(h->hours[i].entries);
+        free_slot(&h->hours[i]);
     if (to > from) { /* hours is NULL before the first hour: no memmove on it */
         memmove(&h->hours[from], &h->hours[to], (h->n - to) * sizeof *h->hours);
         h->n -= to - from;
@@ -194,12 +264,12 @@ wx_time_t hottest_oldest_open(const hottest_t *h)
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r)
 {
     hottest_entry_t e;
-    memset(&e, 0, sizeof e);
     e.wban = r->wban;
     e.lst_offset_min = r->lst_offset_min;
     e.complete = r->has_mean && !r->partial;
     e.mean = r->mean;
     e.max = r->max;
+    set_name(&e, r->source_file);
     return e;
 }
 
@@ -210,6 +280,7 @@ void hottest_entry_save(const hottest_entry_t *e, wxbuf_t *out)
     wxser_u8(out, e->complete);
     wxser_f64(out, e->mean);
     wxser_f64(out, e->max);
+    wxser_str(out, e->source_file); /* last: added with the seed's source_file (issue 8) */
 }
 
 void hottest_entry_load(hottest_entry_t *e, wxser_reader_t *in)
@@ -220,6 +291,7 @@ void hottest_entry_load(hottest_entry_t *e, wxser_reader_t *in)
     e->complete = wxser_get_u8(in) != 0;
     e->mean = wxser_get_f64(in);
     e->max = wxser_get_f64(in);
+    wxser_get_str(in, e->source_file, sizeof e->source_file);
 }
 
 void hottest_save(const hottest_t *h, wxbuf_t *out)
@@ -229,17 +301,20 @@ void hottest_save(const hottest_t *h, wxbuf_t *out)
         wxser_i64(out, h->hours[i].start);
         wxser_u8(out, (uint8_t)(h->hours[i].decided | h->hours[i].revised << 1));
         wxser_u32(out, (uint32_t)h->hours[i].n);
-        for (size_t j = 0; j < h->hours[i].n; j++)
-            hottest_entry_save(&h->hours[i].entries[j], out);
+        for (size_t j = 0; j < h->hours[i].n; j++) {
+            hottest_entry_t e;
+            to_entry(&h->hours[i].entries[j], &e);
+            hottest_entry_save(&e, out);
+        }
     }
 }
 
-int hottest_load(hottest_t *h, wxser_reader_t *in, bool with_flags)
+int hottest_load(hottest_t *h, wxser_reader_t *in)
 {
     uint32_t n = wxser_get_u32(in);
     for (uint32_t i = 0; i < n && !in->bad; i++) {
         wx_time_t start = wxser_get_i64(in);
-        uint8_t flags = with_flags ? wxser_get_u8(in) : 0;
+        uint8_t flags = wxser_get_u8(in);
         uint32_t k = wxser_get_u32(in);
         for (uint32_t j = 0; j < k && !in->bad; j++) {
             hottest_entry_t e;

@@ -33,6 +33,7 @@ typedef struct hottest_entry {
     bool complete;   /* not partial and has a mean */
     double mean;
     double max;      /* highest valid reading in the hour */
+    char source_file[WX_SOURCE_FILE_MAX]; /* the file of that reading; "" when none */
 } hottest_entry_t;
 
 typedef struct hottest_result {
@@ -79,10 +80,9 @@ size_t hottest_open_hours(const hottest_t *h); /* hours not yet decided */
 hottest_entry_t hottest_entry_from_hourly(const hourly_result_t *r);
 
 /* Snapshot of the open and kept hours for recovery (wxser.h). hottest_load fills an empty
- * hottest_t (with_flags: false for the older layout without decided/revised flags); returns 0,
- * or -1 when the bytes are not a snapshot or memory runs out. */
+ * hottest_t; returns 0, or -1 when the bytes are not a snapshot or memory runs out. */
 void hottest_save(const hottest_t *h, wxbuf_t *out);
-int hottest_load(hottest_t *h, wxser_reader_t *in, bool with_flags);
+int hottest_load(hottest_t *h, wxser_reader_t *in);
 
 /* One entry on the wire of the internal topic (and in snapshots). */
 void hottest_entry_save(const hottest_entry_t *e, wxbuf_t *out);

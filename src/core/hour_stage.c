@@ -8,7 +8,7 @@
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 2 /* 1: no stations, no kept hours */
+#define SNAPSHOT_VERSION 3 /* 3: stations, kept hours, source files (earlier ones refused) */
 #define REC_SUMMARY 'S'
 #define REC_PROGRESS 'P' /* a partition's floor only (what version 1 sent) */
 #define REC_REPORT 'Q'   /* a partition's floor and its stations' progress */
@@ -247,8 +247,7 @@ hour_stage_t *hour_stage_load(const void *data, size_t len, wx_time_t keep)
 {
     wxser_reader_t in;
     wxser_reader_init(&in, data, len);
-    uint8_t version = wxser_get_u8(&in);
-    if (version != 1 && version != SNAPSHOT_VERSION)
+    if (wxser_get_u8(&in) != SNAPSHOT_VERSION)
         return NULL;
     hour_stage_t *hs = hour_stage_new();
     if (!hs)
@@ -266,14 +265,14 @@ hour_stage_t *hour_stage_load(const void *data, size_t len, wx_time_t keep)
         for (int32_t i = 0; i < n; i++)
             hs->progress[i] = wxser_get_i64(&in);
     }
-    uint32_t n_st = version == 1 ? 0 : wxser_get_u32(&in);
+    uint32_t n_st = wxser_get_u32(&in);
     for (uint32_t i = 0; i < n_st && !in.bad; i++) {
         int32_t wban = wxser_get_i32(&in);
         wx_time_t upto = wxser_get_i64(&in);
         if (!in.bad && station_progress(hs, wban, upto) != 0)
             goto bad;
     }
-    if (in.bad || hottest_load(hs->hours, &in, version > 1) != 0)
+    if (in.bad || hottest_load(hs->hours, &in) != 0)
         goto bad;
     return hs;
 bad:

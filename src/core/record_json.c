@@ -729,7 +729,7 @@ void record_json_write(const uscrn_reading_t *r, const char *source_file, wxbuf_
             break;
         case J_DEC:
             memcpy(&dv, base + jf->offset, sizeof dv);
-            wxbuf_json_number(out, dv, jf->decimals);
+            wxbuf_json_reading(out, dv, jf->decimals); /* "-0.0" stays "-0.0" */
             break;
         case J_TYPE:
             wxbuf_json_string(out, &r->st_type, 1);

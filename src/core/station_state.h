@@ -7,7 +7,12 @@
  * Since results depend only on the sequence of readings, the batch command and the streaming
  * processor give the same answer as long as each feeds readings in time order.
  *
- * Memory per station is fixed: the outlier ring and at most STATION_STATE_MAX_OPEN open hours. */
+ * Each reading may name its source file (the seed's `source_file`). A station keeps the names in
+ * a small table (station_state_source) and each reading carries only its index; the results
+ * name the file of the reading they report (an outlier's own, an hour's max reading's).
+ *
+ * Memory per station is fixed: the outlier ring, at most STATION_STATE_MAX_OPEN open hours and
+ * STATION_STATE_MAX_SOURCES file names. */
 #ifndef WX_STATION_STATE_H
 #define WX_STATION_STATE_H
 
@@ -23,6 +28,9 @@
 #include "wxser.h"
 
 #define STATION_STATE_MAX_OPEN 4
+/* File names a station remembers at once. A station's readings come from one file, two around
+ * a year's end (NOAA writes a file per station and year); see station_state_source. */
+#define STATION_STATE_MAX_SOURCES 8
 
 /* The analytics settings shared by batch and process. */
 typedef struct wx_config {
@@ -40,6 +48,7 @@ typedef struct outlier_event {
     int32_t wban;
     int32_t lst_offset_min;
     outlier_verdict_t v;   /* v.reason != OUTLIER_NONE */
+    const char *source_file; /* the reading's; NULL when none. Valid during the callback */
 } outlier_event_t;
 
 typedef struct station_sink {
@@ -63,8 +72,23 @@ void station_state_destroy(station_state_t *s);
 int32_t station_state_offset(const station_state_t *s);
 int32_t station_state_wban(const station_state_t *s);
 
+/* The index (1..STATION_STATE_MAX_SOURCES) under which this station remembers the source file
+ * `name`, to pass to station_state_push_src; 0 (no file) for NULL or "". A name longer than
+ * WX_SOURCE_FILE_MAX - 1 bytes is cut. A new name takes the slot of the least recently interned
+ * one, so results still to come for a reading whose name was pushed out would name the newer
+ * file: that takes readings of more than STATION_STATE_MAX_SOURCES files of one station within
+ * the few hours a station keeps open, which no USCRN input has. */
+uint8_t station_state_source(station_state_t *s, const char *name);
+
+/* The name behind an index; NULL for 0 or an index that was never given. */
+const char *station_state_source_name(const station_state_t *s, uint8_t source);
+
 /* Feeds one reading. Its time must be greater than every time pushed or advanced to before:
- * returns -1 (and changes nothing) otherwise, 0 on success. Results go to the sink. */
+ * returns -1 (and changes nothing) otherwise, 0 on success. Results go to the sink.
+ * `source` is the reading's file (station_state_source); station_state_push is the same with
+ * no file. */
+int station_state_push_src(station_state_t *s, uint64_t id, wx_time_t utc, double temp,
+                           bool missing, uint8_t source, const station_sink_t *sink);
 int station_state_push(station_state_t *s, uint64_t id, wx_time_t utc, double temp, bool missing,
                        const station_sink_t *sink);
 

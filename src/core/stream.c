@@ -9,16 +9,18 @@
 #include <string.h>
 
 #include "decode.h"
+#include "record_json.h"
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 2 /* 1: one event time for the whole partition (loaded as each station's) */
+#define SNAPSHOT_VERSION 3 /* 3: per-station event time, source files (earlier ones refused) */
 
 typedef struct buffered {
     wx_time_t utc;
     uint64_t id;
     double temp;
     bool missing;
+    uint8_t source; /* station_state_source of its station */
 } buffered_t;
 
 typedef struct part_station {
@@ -173,7 +175,8 @@ static void release(part_station_t *st, wx_time_t upto, const wx_sink_t *sink)
         const buffered_t *b = &st->buf[k];
         /* stream_part_offer keeps readings behind the station's clock out of the buffer, so
          * this cannot be refused; if it ever were, it is said, not dropped. */
-        if (station_state_push(st->state, b->id, b->utc, b->temp, b->missing, &ss) != 0)
+        if (station_state_push_src(st->state, b->id, b->utc, b->temp, b->missing, b->source,
+                                   &ss) != 0)
             dead(sink, "late", "its station had already moved past this time", NULL, NULL, 0,
                  st->wban, b->utc, b->id);
         k++;
@@ -199,9 +202,10 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
                       uint64_t id, const wx_sink_t *sink)
 {
     uscrn_reading_t r;
-    char err[256], detail[320], iso[32];
+    char err[256], detail[320], iso[32], source_file[RECORD_JSON_SOURCE_MAX];
     int32_t offset;
-    if (decode_record(data, len, &sp->cache, &r, NULL, 0, NULL, err, sizeof err) != 0) {
+    if (decode_record(data, len, &sp->cache, &r, source_file, sizeof source_file, NULL, err,
+                      sizeof err) != 0) {
         dead(sink, "parse", err, source, data, len, 0, WX_TIME_MIN, id);
         return 0;
     }
@@ -263,7 +267,8 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
     }
     st->seen = sp->tick;
     buffered_t b = {r.utc, id, r.air_temperature,
-                    uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature)};
+                    uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE) || isnan(r.air_temperature),
+                    station_state_source(st->state, source_file)};
     /* Insert in time order (almost always at the end). */
     size_t k = st->n;
     while (k > 0 && st->buf[k - 1].utc > b.utc)
@@ -332,6 +337,7 @@ void stream_part_save(const stream_part_t *sp, wxbuf_t *out)
             wxser_u64(out, st->buf[k].id);
             wxser_f64(out, st->buf[k].temp);
             wxser_u8(out, st->buf[k].missing);
+            wxser_u8(out, st->buf[k].source);
         }
         station_state_save(st->state, out);
     }
@@ -341,21 +347,17 @@ stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t 
 {
     wxser_reader_t in;
     wxser_reader_init(&in, data, len);
-    uint8_t version = wxser_get_u8(&in);
-    if (version != 1 && version != SNAPSHOT_VERSION)
+    if (wxser_get_u8(&in) != SNAPSHOT_VERSION)
         return NULL;
     stream_part_t *sp = stream_part_new(cfg);
     if (!sp)
         return NULL;
     sp->watermark = wxser_get_i64(&in);
-    if (version == 1)
-        (void)wxser_get_i64(&in); /* the partition's sweep point: each station's clock has it */
     sp->flushed = wxser_get_u8(&in) != 0;
     sp->forced = wxser_get_u64(&in);
     uint32_t n = wxser_get_u32(&in);
     for (uint32_t i = 0; i < n && !in.bad; i++) {
-        /* Version 1 had one event time for the partition: each station starts from it. */
-        wx_time_t watermark = version == 1 ? sp->watermark : wxser_get_i64(&in);
+        wx_time_t watermark = wxser_get_i64(&in);
         uint32_t nb = wxser_get_u32(&in);
         if (nb > STREAM_BUFFER_MAX)
             goto bad;
@@ -367,6 +369,7 @@ stream_part_t *stream_part_load(const void *data, size_t len, const wx_config_t 
             buf[k].id = wxser_get_u64(&in);
             buf[k].temp = wxser_get_f64(&in);
             buf[k].missing = wxser_get_u8(&in) != 0;
+            buf[k].source = wxser_get_u8(&in);
         }
         station_state_t *state = station_state_load(&in, cfg);
         part_station_t *st = state ? add_station(sp, station_state_wban(state), state) : NULL;

@@ -22,6 +22,10 @@ typedef enum { HOUR_ASSIGN_INTERVAL_END = 0, HOUR_ASSIGN_TIMESTAMP } hour_assign
 
 #define WINDOW_EXPECTED 12 /* 5-minute readings per hour */
 
+/* Room for a reading's source file name and its NUL: NAME_MAX (255) + 1, so any file's base
+ * name fits (the same bound as RECORD_JSON_SOURCE_MAX). */
+#define WX_SOURCE_FILE_MAX 256
+
 /* The hour a reading falls in: [start, end) in UTC, and the LST date and hour of its start. */
 typedef struct window_key {
     wx_time_t start; /* UTC */
@@ -55,6 +59,9 @@ typedef struct hourly_result {
     double mean;    /* meaningful when has_mean */
     double min;
     double max;
+    /* The source file of the reading that gave `max` (the first one in time order on a tie);
+     * NULL when the input named none. Valid during the sink callback only. */
+    const char *source_file;
 } hourly_result_t;
 
 typedef struct window_acc {
@@ -64,6 +71,7 @@ typedef struct window_acc {
     int readings;
     double min;
     double max;
+    uint8_t max_source; /* the caller's source index of the max reading (station_state) */
 } window_acc_t;
 
 void window_acc_init(window_acc_t *a, const window_key_t *key);

@@ -158,7 +158,7 @@ void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n)
 /* The common case of wxbuf_json_number: the value scaled to its decimals is an integer m that
  * wxtext_scaled can decide. Writes m with its decimal point, trailing zeros trimmed to one
  * decimal, straight into b. False: take the general path. */
-static bool json_number_fast(wxbuf_t *b, double v, int decimals)
+static bool json_number_fast(wxbuf_t *b, double v, int decimals, bool keep_zero_sign)
 {
     uint64_t m;
     if (!wxtext_scaled(fabs(v), decimals, &m))
@@ -170,7 +170,8 @@ static bool json_number_fast(wxbuf_t *b, double v, int decimals)
     }
     char out[40];
     size_t n = 0;
-    if (signbit(v) && m != 0) /* "-0.0" is "0.0": what rounds to zero has no sign */
+    /* "-0.0" is "0.0": what rounds to zero has no sign (but for a reading passed through) */
+    if (signbit(v) && (m != 0 || keep_zero_sign))
         out[n++] = '-';
     n += wxtext_scaled_digits(m, d, out + n);
     if (d == 0) {
@@ -181,7 +182,7 @@ static bool json_number_fast(wxbuf_t *b, double v, int decimals)
     return true;
 }
 
-void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
+static void json_number(wxbuf_t *b, double v, int decimals, bool keep_zero_sign)
 {
     if (!isfinite(v)) {
         wxbuf_append(b, "null", 4);
@@ -191,7 +192,7 @@ void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
         decimals = 0;
     if (decimals > 20)
         decimals = 20;
-    if (json_number_fast(b, v, decimals))
+    if (json_number_fast(b, v, decimals, keep_zero_sign))
         return;
     /* Near a rounding tie, very large, or more than 9 decimals: printf decides. */
     char buf[400]; /* DBL_MAX has 309 integer digits */
@@ -215,8 +216,18 @@ void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
             all_zero = false;
             break;
         }
-    if (neg && !all_zero)
+    if (neg && (!all_zero || keep_zero_sign))
         wxbuf_append(b, buf, n);
     else
         wxbuf_append(b, buf + 1, n - 1);
+}
+
+void wxbuf_json_number(wxbuf_t *b, double v, int decimals)
+{
+    json_number(b, v, decimals, false);
+}
+
+void wxbuf_json_reading(wxbuf_t *b, double v, int decimals)
+{
+    json_number(b, v, decimals, true);
 }

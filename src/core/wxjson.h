@@ -3,13 +3,16 @@
  * One writer per output topic, shared by `batch` (files) and `process` (topics), so the two
  * cannot drift apart. Seed field names come first, then the extras (docs/records.md):
  *   Output     station, lst_date, lst_hour, mean_temp, count, expected, min_temp, max_temp,
- *              partial, window_start, window_end, station_name
- *   MaxTemp    station, lst_date, lst_hour, max_temp, mean_station, mean_temp,
- *              window_start, window_end, stations, complete, station_name, mean_station_name
- *   Outliers   station, lst_date, lst_time, temp, reason, expected, threshold, utc_time,
- *              station_name
- *   DeadLetter reason, detail, source, station, utc_time, window_start, window_end, watermark,
- *              input
+ *              partial, window_start, window_end, wban, station_name
+ *   MaxTemp    station, lst_date, lst_hour, max_temp, mean_station, mean_temp, source_file,
+ *              window_start, window_end, stations, complete, wban, mean_wban, station_name,
+ *              mean_station_name
+ *   Outliers   station, lst_date, lst_time, temp, source_file, reason, expected, threshold,
+ *              utc_time, wban, station_name
+ *   DeadLetter reason, detail, source, station, wban, utc_time, window_start, window_end,
+ *              watermark, input
+ * `station` (and mean_station, stations) is the WBAN as the seed wrote it, a number (3072);
+ * `wban` is the same as the files print it ("03072"); keys keep the five-digit form.
  * Keys: "WBAN/hour-start" (Output), "hour-start" (MaxTemp), "WBAN/utc-time" (Outliers), so a
  * downstream consumer can deduplicate. Temperatures: means rounded to 0.01 °C, readings as read.
  * Each function appends to `out` (no newline). */

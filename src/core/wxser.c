@@ -24,6 +24,13 @@ void wxser_f64(wxbuf_t *b, double v)
     put(b, u, 8);
 }
 
+void wxser_str(wxbuf_t *b, const char *s)
+{
+    size_t n = strlen(s);
+    wxser_u32(b, (uint32_t)n);
+    wxbuf_append(b, s, n);
+}
+
 void wxser_reader_init(wxser_reader_t *r, const void *data, size_t len)
 {
     r->p = data;
@@ -57,4 +64,19 @@ double wxser_get_f64(wxser_reader_t *r)
     double v;
     memcpy(&v, &u, sizeof v);
     return v;
+}
+
+void wxser_get_str(wxser_reader_t *r, char *buf, size_t size)
+{
+    uint32_t n = wxser_get_u32(r);
+    if (r->bad || size == 0 || n > size - 1 || n > r->left) {
+        r->bad = true;
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    memcpy(buf, r->p, n);
+    buf[n] = '\0';
+    r->p += n;
+    r->left -= n;
 }

@@ -18,6 +18,8 @@ void wxser_i32(wxbuf_t *b, int32_t v);
 void wxser_i64(wxbuf_t *b, int64_t v);
 void wxser_u64(wxbuf_t *b, uint64_t v);
 void wxser_f64(wxbuf_t *b, double v);
+/* A string as a u32 length and its bytes (no NUL). */
+void wxser_str(wxbuf_t *b, const char *s);
 
 typedef struct wxser_reader {
     const unsigned char *p;
@@ -32,5 +34,8 @@ int32_t wxser_get_i32(wxser_reader_t *r);
 int64_t wxser_get_i64(wxser_reader_t *r);
 uint64_t wxser_get_u64(wxser_reader_t *r);
 double wxser_get_f64(wxser_reader_t *r);
+/* Copies a string into buf (NUL-terminated); one that does not fit in size - 1 bytes makes the
+ * reader bad (snapshots never hold one). */
+void wxser_get_str(wxser_reader_t *r, char *buf, size_t size);
 
 #endif

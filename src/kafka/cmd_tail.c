@@ -29,6 +29,7 @@
 typedef struct tail_col {
     const char *field;
     int width; /* 0: last column, not padded */
+    const char *prefer; /* shown instead of `field` when the record has it */
 } tail_col_t;
 
 typedef struct tail_kind {
@@ -41,28 +42,33 @@ typedef struct tail_kind {
 static const tail_kind_t KINDS[] = {
     {"DeadLetter",
      {"reason", "detail", NULL},
-     {{"reason", 10}, {"source", 28}, {"detail", 0}, {NULL, 0}}},
+     {{"reason", 10, NULL}, {"source", 28, NULL}, {"detail", 0, NULL}, {NULL, 0, NULL}}},
     {"Outliers",
      {"reason", "temp", NULL},
-     {{"station", 7}, {"lst_date", 10}, {"lst_time", 8}, {"temp", 7}, {"reason", 0}, {NULL, 0}}},
+     {{"station", 7, "wban"},
+      {"lst_date", 10, NULL},
+      {"lst_time", 8, NULL},
+      {"temp", 7, NULL},
+      {"reason", 0, NULL},
+      {NULL, 0, NULL}}},
     {"MaxTemp",
      {"mean_station", "max_temp", NULL},
-     {{"window_start", 20},
-      {"station", 7},
-      {"max_temp", 8},
-      {"mean_station", 12},
-      {"mean_temp", 9},
-      {"stations", 0},
-      {NULL, 0}}},
+     {{"window_start", 20, NULL},
+      {"station", 7, "wban"},
+      {"max_temp", 8, NULL},
+      {"mean_station", 12, "mean_wban"},
+      {"mean_temp", 9, NULL},
+      {"stations", 0, NULL},
+      {NULL, 0, NULL}}},
     {"Output",
      {"mean_temp", "lst_hour", NULL},
-     {{"station", 7},
-      {"lst_date", 10},
-      {"lst_hour", 8},
-      {"mean_temp", 9},
-      {"count", 5},
-      {"partial", 0},
-      {NULL, 0}}},
+     {{"station", 7, "wban"},
+      {"lst_date", 10, NULL},
+      {"lst_hour", 8, NULL},
+      {"mean_temp", 9, NULL},
+      {"count", 5, NULL},
+      {"partial", 0, NULL},
+      {NULL, 0, NULL}}},
 };
 #define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 #define KIND_RAW ((int)N_KINDS)
@@ -109,7 +115,13 @@ static void put_cell_value(const json_t *v, FILE *out)
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
                 fputc(',', out);
-            put_cell_value(json_array_get(v, i), out);
+            const json_t *x = json_array_get(v, i);
+            /* The only array of integers is MaxTemp's stations: WBANs, five digits as the
+             * station columns show them. */
+            if (json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= 99999)
+                fprintf(out, "%05d", (int)json_integer_value(x));
+            else
+                put_cell_value(x, out);
         }
     } else {
         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -180,8 +192,12 @@ static void print_table_row(tail_run_t *t, const char *key, size_t key_len, cons
         else
             fputs("null", out);
     } else {
-        for (const tail_col_t *c = KINDS[kind].cols; c->field; c++)
-            put_cell(json_object_get(obj, c->field), c->width, out);
+        for (const tail_col_t *c = KINDS[kind].cols; c->field; c++) {
+            /* The five-digit WBAN ("03072") where the record has it; older records had only
+             * `station`, as a string. */
+            const json_t *v = c->prefer ? json_object_get(obj, c->prefer) : NULL;
+            put_cell(v && !json_is_null(v) ? v : json_object_get(obj, c->field), c->width, out);
+        }
     }
     fputc('\n', out);
     json_decref(obj);

@@ -602,7 +602,9 @@ static void prepare_data(void)
         die("writing %s failed", g_input_path);
     g_input = lines.v;
     g_n_input = lines.n;
-    char *batch[] = {(char *)g_wx, "batch", "-q", "--out", expected_dir, g_input_path, NULL};
+    /* The harness produces raw USCRN lines, which name no source file: --source-file record. */
+    char *batch[] = {(char *)g_wx, "batch", "-q", "--source-file", "record", "--out",
+                     expected_dir, g_input_path, NULL};
     if (run_cmd(batch, log, 60000) != 0)
         die("wxstream batch failed (see %s)", log);
     for (int t = 0; t < T_COUNT; t++) {

@@ -31,7 +31,8 @@ trap k9_cleanup EXIT
 K9_DAYS=${WX_KILL_DAYS:-365}
 "$W" synth --days "$K9_DAYS" --seed 21 --anomalies --out "$K9_WORK/data" 2>/dev/null
 K9_FILES=("$K9_WORK"/data/*.txt)
-"$W" batch -q --out "$K9_WORK/expected" "${K9_FILES[@]}"
+# Runs replay raw lines (--format uscrn), which name no source file: --source-file record.
+"$W" batch -q --source-file record --out "$K9_WORK/expected" "${K9_FILES[@]}"
 note "data: $(cat "${K9_FILES[@]}" | wc -l) readings; expected $(wc -l < "$K9_WORK/expected/Output.jsonl") Output, $(wc -l < "$K9_WORK/expected/MaxTemp.jsonl") MaxTemp, $(wc -l < "$K9_WORK/expected/Outliers.jsonl") Outliers"
 
 # Random delay in ms from the run's own generator (bash RANDOM, seeded per run).

@@ -25,7 +25,7 @@ pl_data() {
     DATA_FILES=("$WORK"/data/*.txt)
 }
 
-# pl_expect FILES...: batch's records in $WORK/expected.
+# pl_expect [batch options] FILES...: batch's records in $WORK/expected.
 pl_expect() {
     "$W" batch -q --out "$WORK/expected" "$@"
 }

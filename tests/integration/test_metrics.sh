@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh" "$1"
 W=$(wx_bin)
-PYENV=${WX_PYENV:-$HOME/.cache/wxstream/venv}
+PYENV=${WX_VENV:-$HOME/.cache/wxstream/venv}
 PY=$PYENV/bin/python3
 [ -x "$PY" ] && "$PY" -c 'import prometheus_client' 2>/dev/null ||
     fail "prometheus_client is not installed in $PYENV (run scripts/install-deps.sh)"

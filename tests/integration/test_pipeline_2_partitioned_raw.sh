@@ -3,7 +3,8 @@
 # lines: equals batch.
 source "$(dirname "$0")/pipeline.sh" "$1"
 pl_data 10
-pl_expect "${DATA_FILES[@]}"
+# Raw lines name no source file: process writes source_file null, as batch --source-file record.
+pl_expect --source-file record "${DATA_FILES[@]}"
 "$W" replay -q --topic-prefix "$PREFIX" --partition-per-file --format uscrn "${DATA_FILES[@]}"
 parts=$(kcat -b "$WX_BROKERS" -L -t "${PREFIX}Partitioned" | grep -c 'partition [0-9]')
 [ "$parts" -eq 3 ] || fail "Partitioned has $parts partitions, expected 3"

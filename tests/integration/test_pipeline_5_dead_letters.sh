@@ -4,7 +4,9 @@
 source "$(dirname "$0")/pipeline.sh" "$1"
 pl_data 3 --station austin
 good=${DATA_FILES[0]}
-mixed=$WORK/mixed.txt
+# Same base name as the good file: replay names it in source_file, and batch must name the same.
+mkdir -p "$WORK/mixed"
+mixed=$WORK/mixed/$(basename "$good")
 late_lines=$WORK/late.txt
 # Three readings of the first day, sent again after the end of the file: hours late.
 sed -n '100p;101p;102p' "$good" > "$late_lines"

@@ -551,6 +551,33 @@ static void test_writer_prints_the_boulder_line_as_pandas_did(void **state)
     free(text);
 }
 
+static void test_negative_zero_reading_stays_negative_zero(void **state)
+{
+    (void)state;
+    /* Python's json.dumps writes a float read as "-0.0" as -0.0: so does replay. */
+    size_t size;
+    char *text = test_read_data("uscrn-subhourly-boulder-2026.txt", &size);
+    char line[USCRN_LINE_LEN + 1];
+    memcpy(line, text, USCRN_LINE_LEN);
+    line[USCRN_LINE_LEN] = '\0';
+    memcpy(line + 57, "   -0.0", 7); /* AIR_TEMPERATURE, cols 58-64 */
+    uscrn_reading_t r;
+    char err[256];
+    assert_int_equal(uscrn_parse_line(line, USCRN_LINE_LEN, &r, err, sizeof err), 0);
+    wxbuf_t b = WXBUF_INIT;
+    record_json_write(&r, NULL, &b);
+    assert_non_null(strstr(b.data, "\"AIR_TEMPERATURE\": -0.0, \"PRECIPITATION\": 0.0,"));
+    /* ... and read back from JSON and written again, it is still -0.0. */
+    uscrn_reading_t back;
+    parse_ok(b.data, &back);
+    wxbuf_t b2 = WXBUF_INIT;
+    record_json_write(&back, NULL, &b2);
+    assert_string_equal(b2.data, b.data);
+    wxbuf_free(&b2);
+    wxbuf_free(&b);
+    free(text);
+}
+
 static void test_every_sample_line_round_trips_through_json(void **state)
 {
     (void)state;
@@ -679,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_writer_uses_the_seed_form),
         cmocka_unit_test(test_writer_keys_are_the_uscrn_field_names_in_file_order),
         cmocka_unit_test(test_writer_prints_the_boulder_line_as_pandas_did),
+        cmocka_unit_test(test_negative_zero_reading_stays_negative_zero),
         cmocka_unit_test(test_every_sample_line_round_trips_through_json),
         cmocka_unit_test(test_missing_coordinates_round_trip_as_null),
         cmocka_unit_test(test_mutated_records_never_crash_and_always_explain),

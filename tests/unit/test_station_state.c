@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -196,6 +197,51 @@ static void test_config_check_names_the_bad_setting(void **state)
     assert_non_null(strstr(err, "min-valid"));
 }
 
+static void test_source_names_are_interned_and_the_oldest_is_replaced(void **state)
+{
+    (void)state;
+    wx_config_t cfg;
+    wx_config_default(&cfg);
+    station_state_t *s = station_state_new(23907, -360, &cfg);
+    assert_non_null(s);
+    assert_int_equal(station_state_source(s, NULL), 0);
+    assert_int_equal(station_state_source(s, ""), 0);
+    assert_null(station_state_source_name(s, 0));
+    uint8_t a = station_state_source(s, "a.txt");
+    assert_true(a >= 1 && a <= STATION_STATE_MAX_SOURCES);
+    assert_int_equal(station_state_source(s, "b.txt") != a, 1);
+    assert_int_equal(station_state_source(s, "a.txt"), a); /* a is now the most recent */
+    assert_string_equal(station_state_source_name(s, a), "a.txt");
+    /* Seven more names fill the table and push out the least recently used: b. */
+    char name[16];
+    for (int i = 0; i < STATION_STATE_MAX_SOURCES - 1; i++) {
+        snprintf(name, sizeof name, "f%d.txt", i);
+        assert_int_not_equal(station_state_source(s, name), a);
+    }
+    assert_string_equal(station_state_source_name(s, a), "a.txt");
+    for (uint8_t i = 1; i <= STATION_STATE_MAX_SOURCES; i++)
+        assert_string_not_equal(station_state_source_name(s, i), "b.txt");
+    /* The table survives a snapshot. */
+    wxbuf_t buf = WXBUF_INIT;
+    station_state_save(s, &buf);
+    wxser_reader_t in;
+    wxser_reader_init(&in, buf.data, buf.len);
+    station_state_t *t = station_state_load(&in, &cfg);
+    assert_non_null(t);
+    assert_int_equal(in.left, 0);
+    for (uint8_t i = 0; i <= STATION_STATE_MAX_SOURCES; i++) {
+        const char *x = station_state_source_name(s, i), *y = station_state_source_name(t, i);
+        if (!x)
+            assert_null(y);
+        else
+            assert_string_equal(x, y);
+    }
+    assert_int_equal(station_state_source(t, "a.txt"), a);
+    station_state_destroy(t);
+    station_state_destroy(s);
+    wxbuf_free(&buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_flagged_reading_is_left_out_of_the_mean),
         cmocka_unit_test(test_lst_midnight_reading_closes_hour_23),
         cmocka_unit_test(test_config_check_names_the_bad_setting),
+        cmocka_unit_test(test_source_names_are_interned_and_the_oldest_is_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

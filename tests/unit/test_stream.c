@@ -198,7 +198,8 @@ static record_t *make_records_ordered(const uscrn_reading_t *rs, size_t n, int n
     for (size_t i = 0; i < n; i++) {
         wxbuf_t b = WXBUF_INIT;
         if (json) {
-            record_json_write(&rs[i], "test.txt", &b);
+            char name[64];
+            record_json_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
         } else {
             char line[USCRN_LINE_LEN + 1];
             assert_int_equal(uscrn_format_line(&rs[i], line, sizeof line), USCRN_LINE_LEN);
@@ -273,7 +274,7 @@ static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int cra
 {
     static uscrn_reading_t rs[MAXR];
     size_t n = test_make_readings(rs, MAXR, DAYS, 7);
-    test_lines_t ref = test_batch_lines(rs, n);
+    test_lines_t ref = test_batch_lines(rs, n, json); /* lines name no file */
     rng = (uint64_t)(n_parts * 1000 + jitter + json + crash_every);
     record_t *recs = make_records(rs, n, n_parts, jitter, json);
     pipeline_t p;
@@ -361,7 +362,7 @@ static void check_order_equals_batch(int n_parts, order_fn key, bool interleave_
 {
     static uscrn_reading_t rs[MAXR];
     size_t n = test_make_readings(rs, MAXR, DAYS, 11);
-    test_lines_t ref = test_batch_lines(rs, n);
+    test_lines_t ref = test_batch_lines(rs, n, true);
     rng = 99;
     record_t *recs = make_records_ordered(rs, n, n_parts, 0, true, key);
     pipeline_t p;
@@ -537,7 +538,7 @@ static void test_hour_stage_waits_for_every_upstream_partition(void **state)
 {
     (void)state;
     hour_stage_t *hs = hour_stage_new();
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 2, 2 * WX_HOUR), 0);
     assert_int_equal(hour_stage_emit(hs, on_hottest, NULL), 0); /* partition 1 has not spoken */
@@ -585,7 +586,7 @@ static void test_hour_stage_waits_for_its_slowest_station_not_its_partitions(voi
 {
     (void)state;
     hour_stage_t *hs = hour_stage_new();
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {.wban = 23907, .lst_offset_min = -360, .complete = true, .mean = 20.0, .max = 21.0};
     hour_stage_station_t st[2] = {{23907, 5 * WX_HOUR}, {3072, WX_HOUR - 1}};
     last_result_t got = {0};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
@@ -603,8 +604,8 @@ static void test_a_station_reporting_after_its_hour_was_decided_corrects_it(void
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     hour_stage_set_corrections(hs, 24 * WX_HOUR);
-    hottest_entry_t austin = {23907, -360, true, 20.0, 21.0};
-    hottest_entry_t bronte = {3072, -360, true, 22.5, 23.0};
+    hottest_entry_t austin = {.wban = 23907, .lst_offset_min = -360, .complete = true, .mean = 20.0, .max = 21.0};
+    hottest_entry_t bronte = {.wban = 3072, .lst_offset_min = -360, .complete = true, .mean = 22.5, .max = 23.0};
     hour_stage_station_t st[1] = {{23907, 30 * WX_HOUR}};
     last_result_t got = {0};
     assert_int_equal(hour_stage_add(hs, 0, &austin), 0);
@@ -629,7 +630,7 @@ static void test_a_station_reporting_after_its_hour_was_decided_corrects_it(void
     hour_stage_destroy(hs);
     assert_non_null(hs = hour_stage_load(b.data, b.len, 24 * WX_HOUR));
     wxbuf_free(&b);
-    hottest_entry_t spokane = {4136, -480, true, 30.0, 31.0};
+    hottest_entry_t spokane = {.wban = 4136, .lst_offset_min = -480, .complete = true, .mean = 30.0, .max = 31.0};
     assert_int_equal(hour_stage_add(hs, 29 * WX_HOUR, &spokane), 0);
     got.n = 0;
     assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
@@ -643,7 +644,7 @@ static void test_an_expected_station_holds_hours_until_it_reports_or_the_input_e
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     assert_int_equal(hour_stage_expect(hs, 3072), 0);
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {.wban = 23907, .lst_offset_min = -360, .complete = true, .mean = 20.0, .max = 21.0};
     hour_stage_station_t st[2] = {{23907, 5 * WX_HOUR}, {3072, 2 * WX_HOUR}};
     last_result_t got = {0};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
@@ -679,7 +680,7 @@ static void test_hours_after_an_idle_period_are_still_decided(void **state)
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     int emitted = 0;
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, WX_TIME_MAX), 0); /* idle */
     assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
@@ -698,12 +699,12 @@ static void test_summary_for_a_decided_hour_is_late(void **state)
     (void)state;
     hour_stage_t *hs = hour_stage_new();
     int emitted = 0;
-    hottest_entry_t e = {23907, -360, true, 20.0, 21.0};
+    hottest_entry_t e = {23907, -360, true, 20.0, 21.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &e), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, WX_HOUR), 0);
     assert_int_equal(hour_stage_emit(hs, count_emit, &emitted), 1);
     assert_int_equal(emitted, 1);
-    hottest_entry_t f = {3072, -360, true, 30.0, 31.0};
+    hottest_entry_t f = {3072, -360, true, 30.0, 31.0, ""};
     assert_int_equal(hour_stage_add(hs, 0, &f), 1);
     assert_int_equal(hour_stage_add(hs, WX_HOUR, &f), 0);
     assert_int_equal(hour_stage_progress(hs, 0, 1, 0), 0); /* progress never goes back */

@@ -269,6 +269,21 @@ static void test_negative_zero_and_values_rounding_to_zero_have_no_sign(void **s
     json_num(-0.04, 1, "0.0");
 }
 
+static void test_a_reading_passed_through_keeps_its_negative_zero(void **state)
+{
+    (void)state;
+    wxbuf_t b = WXBUF_INIT;
+    wxbuf_json_reading(&b, -0.0, 1);
+    wxbuf_putc(&b, ' ');
+    wxbuf_json_reading(&b, 0.0, 1);
+    wxbuf_putc(&b, ' ');
+    wxbuf_json_reading(&b, -2.5, 3);
+    wxbuf_putc(&b, ' ');
+    wxbuf_json_reading(&b, -9999.0, 1);
+    assert_string_equal(b.data, "-0.0 0.0 -2.5 -9999.0");
+    wxbuf_free(&b);
+}
+
 static void test_nan_and_infinities_are_null(void **state)
 {
     (void)state;
@@ -368,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_number_trims_trailing_zeros),
         cmocka_unit_test(test_number_rounds_to_the_given_decimals),
         cmocka_unit_test(test_negative_zero_and_values_rounding_to_zero_have_no_sign),
+        cmocka_unit_test(test_a_reading_passed_through_keeps_its_negative_zero),
         cmocka_unit_test(test_nan_and_infinities_are_null),
         cmocka_unit_test(test_huge_numbers_are_written_in_full),
         cmocka_unit_test(test_number_agrees_with_printf_then_trimmed),

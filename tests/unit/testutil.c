@@ -172,7 +172,13 @@ size_t test_make_readings(uscrn_reading_t *rs, size_t max, int days, uint64_t se
     return n;
 }
 
-test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n)
+const char *test_source_file(const uscrn_reading_t *r, char *buf, size_t size)
+{
+    snprintf(buf, size, "CRNS0101-05-%d-%05d.txt", (int)(r->utc_date / 10000), (int)r->wbanno);
+    return buf;
+}
+
+test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n, bool with_source)
 {
     wx_config_t cfg;
     wx_config_default(&cfg);
@@ -180,7 +186,11 @@ test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n)
     assert_non_null(b);
     char err[256];
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(batch_add(b, &rs[i], i, err, sizeof err), 0);
+    {
+        char name[64];
+        const char *src = with_source ? test_source_file(&rs[i], name, sizeof name) : NULL;
+        assert_int_equal(batch_add(b, &rs[i], batch_source(b, src), i, err, sizeof err), 0);
+    }
     test_lines_t out = {0};
     wx_sink_t sink = test_lines_sink(&out);
     assert_true(batch_run(b, &sink) >= 0);

@@ -32,7 +32,12 @@ void test_lines_free(test_lines_t *l);
 uscrn_reading_t test_reading(int32_t wban, int offset_min, wx_time_t t, double temp);
 
 /* batch's results (default config) for the readings, sorted. */
-test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n);
+/* The file name a reading came from in the tests' JSON records: NOAA's, one file per station
+ * and year ("CRNS0101-05-2025-23907.txt"), so a run crosses files at the new year. */
+const char *test_source_file(const uscrn_reading_t *r, char *buf, size_t size);
+
+/* Batch over rs; with_source: each reading names test_source_file (as the JSON records do). */
+test_lines_t test_batch_lines(const uscrn_reading_t *rs, size_t n, bool with_source);
 
 /* Three stations (Austin, Bronte, Spokane), `days` days from 2024-12-30 (across a year end):
  * diurnal cycle, noise, missing values, spikes and impossible values. Writes up to `max`
