@@ -37,15 +37,15 @@ typedef struct event {
     int32_t wban;
     wx_time_t first, last;
     size_t r0, r1; /* readings [r0, r1) */
-    int hits[OUTLIER_STUCK + 1]; /* verdicts among its readings */
+    int hits[OUTLIER_REASON_COUNT]; /* verdicts among its readings */
 } event_t;
 
 typedef struct totals {
     long readings, unparsable, clean_valid, fp, fp_after_event;
-    long fp_by_reason[OUTLIER_STUCK + 1];
+    long fp_by_reason[OUTLIER_REASON_COUNT];
     long events[SYNTH_KIND_COUNT], detected[SYNTH_KIND_COUNT];
     long ev_readings[SYNTH_KIND_COUNT], ev_flagged[SYNTH_KIND_COUNT];
-    long by_reason[SYNTH_KIND_COUNT][OUTLIER_STUCK + 1]; /* events detected, by first reason */
+    long by_reason[SYNTH_KIND_COUNT][OUTLIER_REASON_COUNT]; /* events detected, by first reason */
 } totals_t;
 
 static bool parse_iso(const char *s, wx_time_t *out)
@@ -366,7 +366,7 @@ int main(int argc, char **argv)
         det += tt.detected[k];
         char by[64] = "";
         size_t o = 0;
-        for (int r = OUTLIER_RANGE; r <= OUTLIER_STUCK; r++)
+        for (int r = OUTLIER_RANGE; r < OUTLIER_REASON_COUNT; r++)
             if (tt.by_reason[k][r] && o < sizeof by)
                 o += (size_t)snprintf(by + o, sizeof by - o, "%s%s %ld", o ? ", " : "",
                                       outlier_reason_name((outlier_reason_t)r),
@@ -384,7 +384,7 @@ int main(int argc, char **argv)
     printf("  false positives %ld = %.4f %% of clean valid readings (%ld within 1 h after an "
            "event's last reading); by test:",
            tt.fp, fp_pct, tt.fp_after_event);
-    for (int r = OUTLIER_RANGE; r <= OUTLIER_STUCK; r++)
+    for (int r = OUTLIER_RANGE; r < OUTLIER_REASON_COUNT; r++)
         printf(" %s %ld", outlier_reason_name((outlier_reason_t)r), tt.fp_by_reason[r]);
     printf("\n");
 

@@ -37,7 +37,31 @@ typedef struct outlier_pending {
     bool candidate;  /* far enough from the forecast to be a spike if the successor returns */
     double expected; /* the forecast e (NaN without enough history) */
     double limit;    /* max(spike_k * sigma, spike_min_delta), for a candidate only (else NaN) */
+    /* Level shifts. While a shift is on, `adj` is its offset if this reading is still nearer
+     * the shifted level (shifted), else 0 and `ends` says the shift ends here (back, given up
+     * after shift_max_sec, or a gap). The spike test works on value - adj. */
+    bool shifted;
+    bool ends;
+    bool ends_fresh; /* the shift was given up: start the history over at this reading */
+    double adj;
+    /* No shift on: whether this reading may start one (a jump of at least shift_min in one
+     * interval after calm ones), with its deviation from the forecast, the median difference
+     * it used and what the two intervals before it added (net of that median). */
+    bool entry;
+    double dev;
+    double med;
+    double pre;
 } outlier_pending_t;
+
+/* The level shift in force: the sensor reads `offset` away from the true series. */
+typedef struct outlier_shift {
+    bool active;
+    bool given_up; /* ended without its return (after shift_max_sec or a gap): its mirror jump
+                    * is that return, not a new shift */
+    double offset; /* the deviation of the reading that started it */
+    double jump;   /* that reading minus the previous accepted one */
+    wx_time_t start;
+} outlier_shift_t;
 
 /* The current run of one value (to 0.1 °C) for the stuck test. */
 typedef struct outlier_run {
@@ -56,6 +80,7 @@ struct outlier_state {
     int ring_n;
     outlier_pending_t pending;
     outlier_run_t run;
+    outlier_shift_t shift;
     /* The ring's consecutive differences, kept sorted as the ring slides, so the spike test's
      * median is a lookup and its MAD one linear walk (this ran on every reading). */
     double sdiff[OUTLIER_WINDOW_MAX];
@@ -77,6 +102,8 @@ const char *outlier_reason_name(outlier_reason_t r)
         return "step";
     case OUTLIER_STUCK:
         return "stuck";
+    case OUTLIER_LEVEL_SHIFT:
+        return "level_shift";
     }
     return "unknown";
 }
@@ -96,6 +123,10 @@ void outlier_config_default(outlier_config_t *c)
     c->step_max_gap_sec = 600;
     c->stuck_sec = 10800;
     c->history_gap_sec = 3600;
+    c->shift_min = 5.5;
+    c->shift_calm = 1.5;
+    c->shift_interval_sec = 300;
+    c->shift_max_sec = 21600;
 }
 
 #if defined(__GNUC__)
@@ -151,6 +182,18 @@ int outlier_config_check(const outlier_config_t *c, char *errstr, size_t errstr_
     if (c->history_gap_sec <= 0)
         return config_error(errstr, errstr_size, "history_gap_sec must be > 0, got %d",
                             (int)c->history_gap_sec);
+    if (!(c->shift_min > 0) || !isfinite(c->shift_min))
+        return config_error(errstr, errstr_size, "shift_min must be > 0 °C, got %g",
+                            c->shift_min);
+    if (!(c->shift_calm >= 0) || !isfinite(c->shift_calm))
+        return config_error(errstr, errstr_size, "shift_calm must be >= 0 °C, got %g",
+                            c->shift_calm);
+    if (c->shift_interval_sec <= 0)
+        return config_error(errstr, errstr_size, "shift_interval_sec must be > 0, got %d",
+                            (int)c->shift_interval_sec);
+    if (c->shift_max_sec <= 0)
+        return config_error(errstr, errstr_size, "shift_max_sec must be > 0, got %d",
+                            (int)c->shift_max_sec);
     return 0;
 }
 
@@ -197,6 +240,8 @@ static void verdict(outlier_verdict_t *v, uint64_t id, wx_time_t time, double va
     v->reason = reason;
     v->expected = expected;
     v->threshold = threshold;
+    v->offset = NAN;
+    v->jump = NAN;
 }
 
 /* head and i are both below the window, so one subtraction wraps (a division per call was a
@@ -290,14 +335,78 @@ static double median_deviation(const double *a, int n, double med)
     return (kth_deviation(a, n, med, n / 2 - 1) + kth_deviation(a, n, med, n / 2)) / 2.0;
 }
 
+/* The level-shift part of a reading's arrival (the history holds every earlier verdict).
+ * While a shift is on: is this reading still nearer the shifted level than the true one, or
+ * does the shift end here? Otherwise: could this reading start one? */
+static void shift_classify(outlier_state_t *s, outlier_pending_t *p)
+{
+    const outlier_config_t *c = &s->cfg;
+    p->shifted = p->ends = p->ends_fresh = p->entry = false;
+    p->adj = 0.0;
+    p->dev = p->med = p->pre = NAN;
+    int n = s->ring_n;
+    if (s->shift.active) {
+        /* The ring holds the true series (the offset removed) since the jump. */
+        if (n == 0 || passed(s->shift.start, p->time, c->shift_max_sec) ||
+            !within(s->ring_time[ring_index(s, n - 1)], p->time, c->history_gap_sec)) {
+            p->ends = p->ends_fresh = true;
+            return;
+        }
+        double e = s->ring_value[ring_index(s, n - 1)];
+        if (n >= c->spike_min_history)
+            e += sorted_median(s->sdiff, s->n_sdiff);
+        if (fabs(p->value - s->shift.offset - e) < fabs(p->value - e)) {
+            p->shifted = true;
+            p->adj = s->shift.offset;
+        } else {
+            p->ends = true;
+        }
+        return;
+    }
+    if (n < c->spike_min_history || n < 3)
+        return;
+    /* A jump out of a value held stuck_sec is a stuck sensor coming back, not a new fault. */
+    if (s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))
+        return;
+    const int i1 = ring_index(s, n - 1), i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3);
+    if (!within(s->ring_time[i1], p->time, c->shift_interval_sec))
+        return;
+    double med = sorted_median(s->sdiff, s->n_sdiff);
+    double dev = p->value - (s->ring_value[i1] + med);
+    if (!(fabs(dev) >= c->shift_min))
+        return;
+    if (s->shift.given_up && fabs(dev + s->shift.offset) < fabs(s->shift.offset) / 2.0)
+        return; /* the late return of a shift given up */
+    /* Unusual for this hour too: as far out as the spike test's k sigmas. */
+    double sigma = fmax(1.4826 * median_deviation(s->sdiff, s->n_sdiff, med),
+                        c->spike_sigma_floor);
+    if (!(fabs(dev) > c->spike_k * sigma))
+        return;
+    /* The two intervals before (where one interval apart) must not carry part of the change. */
+    double pre = 0.0;
+    if (within(s->ring_time[i2], s->ring_time[i1], c->shift_interval_sec)) {
+        pre += s->ring_value[i1] - s->ring_value[i2] - med;
+        if (within(s->ring_time[i3], s->ring_time[i2], c->shift_interval_sec))
+            pre += s->ring_value[i2] - s->ring_value[i3] - med;
+    }
+    p->entry = true;
+    p->dev = dev;
+    p->med = med;
+    p->pre = pre;
+}
+
 /* The spike test's first half, when a valid reading arrives: its forecast from the history and
- * whether it is far enough from it to be a spike if its successor comes back. */
+ * whether it is far enough from it to be a spike if its successor comes back. During a shift
+ * it judges value - offset against the true series. */
 static void forecast(outlier_state_t *s, outlier_pending_t *p)
 {
     const outlier_config_t *c = &s->cfg;
     p->candidate = false;
     p->expected = NAN;
     p->limit = NAN;
+    shift_classify(s, p);
+    if (p->ends_fresh)
+        return; /* the history is started over at this reading */
     int n = s->ring_n;
     if (n < c->spike_min_history)
         return;
@@ -309,43 +418,100 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
     int nd = s->n_sdiff; /* n - 1 */
     double med = sorted_median(s->sdiff, nd);
     p->expected = s->ring_value[last] + med;
+    const double x = p->value - p->adj;
     /* The limit is at least spike_min_delta: a reading that close to its forecast is no
      * candidate whatever the spread, and most readings are (this skips the MAD for them). */
-    if (!(fabs(p->value - p->expected) > c->spike_min_delta))
+    if (!(fabs(x - p->expected) > c->spike_min_delta))
         return;
     double mad = median_deviation(s->sdiff, nd, med);
     double sigma = fmax(1.4826 * mad, c->spike_sigma_floor);
     p->limit = fmax(c->spike_k * sigma, c->spike_min_delta);
-    p->candidate = fabs(p->value - p->expected) > p->limit;
+    p->candidate = fabs(x - p->expected) > p->limit;
     if (!p->candidate)
         p->limit = NAN;
 }
 
-/* Gives the pending reading its verdict, with the successor's value or without one (NULL), and
- * applies what it changes in the history. */
-static void decide(outlier_state_t *s, const double *successor, outlier_verdict_t *out)
+static void run_update(outlier_state_t *s, wx_time_t time, double value)
+{
+    double tenths = round(value * 10.0);
+    outlier_run_t *r = &s->run;
+    if (r->active && r->tenths == tenths && within(r->last, time, s->cfg.history_gap_sec)) {
+        r->last = time;
+    } else {
+        r->active = true;
+        r->tenths = tenths;
+        r->start = r->last = time;
+    }
+}
+
+static void shift_verdict(outlier_state_t *s, outlier_verdict_t *out, const outlier_pending_t *p)
+{
+    verdict(out, p->id, p->time, p->value, OUTLIER_LEVEL_SHIFT, p->value - s->shift.offset,
+            s->cfg.shift_min);
+    out->offset = s->shift.offset;
+    out->jump = s->shift.jump;
+}
+
+/* Gives the pending reading its verdict, with its successor (NULL: none within the lookahead),
+ * and applies what it changes in the history. */
+static void decide(outlier_state_t *s, const double *successor, wx_time_t succ_time,
+                   outlier_verdict_t *out)
 {
     const outlier_config_t *c = &s->cfg;
     outlier_pending_t *p = &s->pending;
     p->active = false;
+    const double x = p->value - p->adj; /* on the true series' scale */
 
+    /* The successor is taken on the same scale: a return to the true level is no spike's
+     * return. */
     if (p->candidate && successor &&
-        fabs(*successor - p->expected) <= fabs(p->value - p->expected) / 2.0) {
+        fabs(*successor - p->adj - p->expected) <= fabs(x - p->expected) / 2.0) {
         /* A spike stays out of the history, the previous reading and the stuck run. */
         verdict(out, p->id, p->time, p->value, OUTLIER_SPIKE, p->expected, p->limit);
         return;
     }
 
+    if (p->shifted) {
+        /* Still at the shifted level: flagged; the true series goes on without the offset. */
+        run_update(s, p->time, p->value);
+        ring_append(s, p->time, x);
+        shift_verdict(s, out, p);
+        return;
+    }
+    if (p->ends) {
+        s->shift.active = false;
+        s->shift.given_up = p->ends_fresh;
+    }
+
+    if (p->entry && successor && within(p->time, succ_time, c->shift_interval_sec)) {
+        /* One interval carries the change: the one after goes on as the ones before did. */
+        double post = *successor - p->value - p->med;
+        if (fabs(p->pre + post) <= fmax(c->shift_calm, fabs(p->dev) / 4.0)) {
+            int last = ring_index(s, s->ring_n - 1);
+            s->shift.active = true;
+            s->shift.given_up = false;
+            s->shift.offset = p->dev;
+            s->shift.jump = p->value - s->ring_value[last];
+            s->shift.start = p->time;
+            run_update(s, p->time, p->value);
+            ring_append(s, p->time, p->value - p->dev);
+            shift_verdict(s, out, p);
+            return;
+        }
+    }
+
     outlier_reason_t reason = OUTLIER_NONE;
     double expected = NAN, threshold = NAN;
     bool fresh = true; /* start the history over at this reading */
-    if (s->ring_n > 0) {
+    /* A jump out of a value held stuck_sec is the stuck sensor coming back: not a step. */
+    const bool unstuck = s->run.active && passed(s->run.start, s->run.last, c->stuck_sec);
+    if (s->ring_n > 0 && !p->ends_fresh) {
         int last = ring_index(s, s->ring_n - 1);
         wx_time_t prev_time = s->ring_time[last];
         double prev_value = s->ring_value[last];
         fresh = !within(prev_time, p->time, c->history_gap_sec);
         if (within(prev_time, p->time, c->step_max_gap_sec) &&
-            fabs(p->value - prev_value) > c->step_max) {
+            fabs(p->value - prev_value) > c->step_max && !unstuck) {
             reason = OUTLIER_STEP;
             expected = prev_value;
             threshold = c->step_max;
@@ -353,16 +519,8 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
         }
     }
 
-    double tenths = round(p->value * 10.0);
-    outlier_run_t *r = &s->run;
-    if (r->active && r->tenths == tenths && within(r->last, p->time, c->history_gap_sec)) {
-        r->last = p->time;
-    } else {
-        r->active = true;
-        r->tenths = tenths;
-        r->start = r->last = p->time;
-    }
-    if (reason == OUTLIER_NONE && passed(r->start, p->time, c->stuck_sec)) {
+    run_update(s, p->time, p->value);
+    if (reason == OUTLIER_NONE && passed(s->run.start, p->time, c->stuck_sec)) {
         reason = OUTLIER_STUCK;
         expected = p->value;
         threshold = (double)c->stuck_sec;
@@ -395,7 +553,7 @@ int outlier_push(outlier_state_t *s, uint64_t id, wx_time_t time, double value, 
 
     if (s->pending.active) {
         bool in_time = within(s->pending.time, time, c->lookahead_sec);
-        decide(s, in_time ? &value : NULL, &out[n++]);
+        decide(s, in_time ? &value : NULL, time, &out[n++]);
     }
 
     outlier_pending_t *p = &s->pending;
@@ -411,7 +569,7 @@ int outlier_advance(outlier_state_t *s, wx_time_t now, outlier_verdict_t out[1])
 {
     if (!s->pending.active || !passed(s->pending.time, now, s->cfg.lookahead_sec))
         return 0;
-    decide(s, NULL, out);
+    decide(s, NULL, now, out);
     return 1;
 }
 
@@ -435,6 +593,16 @@ void outlier_save(const outlier_state_t *s, wxbuf_t *out)
     wxser_u8(out, s->pending.candidate);
     wxser_f64(out, s->pending.expected);
     wxser_f64(out, s->pending.limit);
+    wxser_u8(out, (uint8_t)(s->pending.shifted | s->pending.ends << 1 | s->pending.ends_fresh << 2 |
+                            s->pending.entry << 3));
+    wxser_f64(out, s->pending.adj);
+    wxser_f64(out, s->pending.dev);
+    wxser_f64(out, s->pending.med);
+    wxser_f64(out, s->pending.pre);
+    wxser_u8(out, (uint8_t)(s->shift.active | s->shift.given_up << 1));
+    wxser_f64(out, s->shift.offset);
+    wxser_f64(out, s->shift.jump);
+    wxser_i64(out, s->shift.start);
     wxser_u8(out, s->run.active);
     wxser_f64(out, s->run.tenths);
     wxser_i64(out, s->run.start);
@@ -469,6 +637,21 @@ int outlier_load(outlier_state_t *s, wxser_reader_t *in)
     s->pending.candidate = wxser_get_u8(in) != 0;
     s->pending.expected = wxser_get_f64(in);
     s->pending.limit = wxser_get_f64(in);
+    uint8_t flags = wxser_get_u8(in);
+    s->pending.shifted = flags & 1;
+    s->pending.ends = flags >> 1 & 1;
+    s->pending.ends_fresh = flags >> 2 & 1;
+    s->pending.entry = flags >> 3 & 1;
+    s->pending.adj = wxser_get_f64(in);
+    s->pending.dev = wxser_get_f64(in);
+    s->pending.med = wxser_get_f64(in);
+    s->pending.pre = wxser_get_f64(in);
+    uint8_t sf = wxser_get_u8(in);
+    s->shift.active = sf & 1;
+    s->shift.given_up = sf >> 1 & 1;
+    s->shift.offset = wxser_get_f64(in);
+    s->shift.jump = wxser_get_f64(in);
+    s->shift.start = wxser_get_i64(in);
     s->run.active = wxser_get_u8(in) != 0;
     s->run.tenths = wxser_get_f64(in);
     s->run.start = wxser_get_i64(in);

@@ -12,7 +12,7 @@
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 2: outlier state with level shifts */
 
 typedef struct buffered {
     wx_time_t utc;
