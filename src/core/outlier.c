@@ -56,8 +56,13 @@ typedef struct outlier_pending {
 /* The level shift in force: the sensor reads `offset` away from the true series. */
 typedef struct outlier_shift {
     bool active;
-    bool given_up; /* ended without its return (after shift_max_sec or a gap): its mirror jump
-                    * is that return, not a new shift */
+    /* The last jump that is not known to have come back: a shift given up (after
+     * shift_max_sec or a gap) or a jump of shift_min that started no shift (flagged `step`, or
+     * not calm). For shift_max_sec after open_time, a jump that mirrors it is its return, not a
+     * new shift. */
+    bool open;
+    double open_jump;
+    wx_time_t open_time;
     double offset; /* the deviation of the reading that started it */
     double jump;   /* that reading minus the previous accepted one */
     wx_time_t start;
@@ -375,8 +380,9 @@ static void shift_classify(outlier_state_t *s, outlier_pending_t *p)
     double dev = p->value - (s->ring_value[i1] + med);
     if (!(fabs(dev) >= c->shift_min))
         return;
-    if (s->shift.given_up && fabs(dev + s->shift.offset) < fabs(s->shift.offset) / 2.0)
-        return; /* the late return of a shift given up */
+    if (s->shift.open && within(s->shift.open_time, p->time, c->shift_max_sec) &&
+        fabs(dev + s->shift.open_jump) < fabs(s->shift.open_jump) / 2.0)
+        return; /* the return of an earlier jump */
     /* Unusual for this hour too: as far out as the spike test's k sigmas. */
     double sigma = fmax(1.4826 * median_deviation(s->sdiff, s->n_sdiff, med),
                         c->spike_sigma_floor);
@@ -454,8 +460,7 @@ static void shift_verdict(outlier_state_t *s, outlier_verdict_t *out, const outl
 
 /* Gives the pending reading its verdict, with its successor (NULL: none within the lookahead),
  * and applies what it changes in the history. */
-static void decide(outlier_state_t *s, const double *successor, wx_time_t succ_time,
-                   outlier_verdict_t *out)
+static void decide(outlier_state_t *s, const double *successor, outlier_verdict_t *out)
 {
     const outlier_config_t *c = &s->cfg;
     outlier_pending_t *p = &s->pending;
@@ -480,16 +485,18 @@ static void decide(outlier_state_t *s, const double *successor, wx_time_t succ_t
     }
     if (p->ends) {
         s->shift.active = false;
-        s->shift.given_up = p->ends_fresh;
+        s->shift.open = p->ends_fresh;
+        s->shift.open_jump = s->shift.offset;
+        s->shift.open_time = p->time;
     }
 
-    if (p->entry && successor && within(p->time, succ_time, c->shift_interval_sec)) {
+    if (p->entry && successor) {
         /* One interval carries the change: the one after goes on as the ones before did. */
         double post = *successor - p->value - p->med;
         if (fabs(p->pre + post) <= fmax(c->shift_calm, fabs(p->dev) / 4.0)) {
             int last = ring_index(s, s->ring_n - 1);
             s->shift.active = true;
-            s->shift.given_up = false;
+            s->shift.open = false;
             s->shift.offset = p->dev;
             s->shift.jump = p->value - s->ring_value[last];
             s->shift.start = p->time;
@@ -498,6 +505,12 @@ static void decide(outlier_state_t *s, const double *successor, wx_time_t succ_t
             shift_verdict(s, out, p);
             return;
         }
+    }
+
+    if (p->entry) { /* a jump that started no shift */
+        s->shift.open = true;
+        s->shift.open_jump = p->dev;
+        s->shift.open_time = p->time;
     }
 
     outlier_reason_t reason = OUTLIER_NONE;
@@ -553,7 +566,7 @@ int outlier_push(outlier_state_t *s, uint64_t id, wx_time_t time, double value, 
 
     if (s->pending.active) {
         bool in_time = within(s->pending.time, time, c->lookahead_sec);
-        decide(s, in_time ? &value : NULL, time, &out[n++]);
+        decide(s, in_time ? &value : NULL, &out[n++]);
     }
 
     outlier_pending_t *p = &s->pending;
@@ -569,7 +582,7 @@ int outlier_advance(outlier_state_t *s, wx_time_t now, outlier_verdict_t out[1])
 {
     if (!s->pending.active || !passed(s->pending.time, now, s->cfg.lookahead_sec))
         return 0;
-    decide(s, NULL, now, out);
+    decide(s, NULL, out);
     return 1;
 }
 
@@ -599,10 +612,12 @@ void outlier_save(const outlier_state_t *s, wxbuf_t *out)
     wxser_f64(out, s->pending.dev);
     wxser_f64(out, s->pending.med);
     wxser_f64(out, s->pending.pre);
-    wxser_u8(out, (uint8_t)(s->shift.active | s->shift.given_up << 1));
+    wxser_u8(out, (uint8_t)(s->shift.active | s->shift.open << 1));
     wxser_f64(out, s->shift.offset);
     wxser_f64(out, s->shift.jump);
     wxser_i64(out, s->shift.start);
+    wxser_f64(out, s->shift.open_jump);
+    wxser_i64(out, s->shift.open_time);
     wxser_u8(out, s->run.active);
     wxser_f64(out, s->run.tenths);
     wxser_i64(out, s->run.start);
@@ -648,10 +663,12 @@ int outlier_load(outlier_state_t *s, wxser_reader_t *in)
     s->pending.pre = wxser_get_f64(in);
     uint8_t sf = wxser_get_u8(in);
     s->shift.active = sf & 1;
-    s->shift.given_up = sf >> 1 & 1;
+    s->shift.open = sf >> 1 & 1;
     s->shift.offset = wxser_get_f64(in);
     s->shift.jump = wxser_get_f64(in);
     s->shift.start = wxser_get_i64(in);
+    s->shift.open_jump = wxser_get_f64(in);
+    s->shift.open_time = wxser_get_i64(in);
     s->run.active = wxser_get_u8(in) != 0;
     s->run.tenths = wxser_get_f64(in);
     s->run.start = wxser_get_i64(in);
