@@ -28,6 +28,12 @@
 
 #include "wxser.h"
 
+/* A one-interval jump this much short of shift_min is still remembered (shift.open), so that
+ * its mirror is taken as its return rather than as a new shift. */
+#define OPEN_MARGIN 1.5
+/* A mirror is within half the jump, or this much (the weather moves in both intervals). */
+#define MIRROR_TOL 2.5
+
 /* The valid reading whose verdict waits for its successor. */
 typedef struct outlier_pending {
     bool active;
@@ -44,13 +50,14 @@ typedef struct outlier_pending {
     bool ends;
     bool ends_fresh; /* the shift was given up: start the history over at this reading */
     double adj;
-    /* No shift on: whether this reading may start one (a jump of at least shift_min in one
-     * interval after calm ones), with its deviation from the forecast, the median difference
-     * it used and what the two intervals before it added (net of that median). */
+    /* No shift on: whether this reading may start one (a jump near shift_min in one interval),
+     * with the jump, the hour's median difference, the two differences before it (NaN where
+     * not one interval apart) and the least deviation that counts (shift_min or k sigmas). */
     bool entry;
-    double dev;
+    double jump;
     double med;
-    double pre;
+    double pre1, pre2;
+    double lim;
 } outlier_pending_t;
 
 /* The level shift in force: the sensor reads `offset` away from the true series. */
@@ -130,6 +137,7 @@ void outlier_config_default(outlier_config_t *c)
     c->history_gap_sec = 3600;
     c->shift_min = 5.5;
     c->shift_calm = 1.5;
+    c->shift_spread = 1.0;
     c->shift_interval_sec = 300;
     c->shift_max_sec = 21600;
 }
@@ -193,6 +201,9 @@ int outlier_config_check(const outlier_config_t *c, char *errstr, size_t errstr_
     if (!(c->shift_calm >= 0) || !isfinite(c->shift_calm))
         return config_error(errstr, errstr_size, "shift_calm must be >= 0 °C, got %g",
                             c->shift_calm);
+    if (!(c->shift_spread >= 0) || !isfinite(c->shift_spread))
+        return config_error(errstr, errstr_size, "shift_spread must be >= 0 °C, got %g",
+                            c->shift_spread);
     if (c->shift_interval_sec <= 0)
         return config_error(errstr, errstr_size, "shift_interval_sec must be > 0, got %d",
                             (int)c->shift_interval_sec);
@@ -348,7 +359,7 @@ static void shift_classify(outlier_state_t *s, outlier_pending_t *p)
     const outlier_config_t *c = &s->cfg;
     p->shifted = p->ends = p->ends_fresh = p->entry = false;
     p->adj = 0.0;
-    p->dev = p->med = p->pre = NAN;
+    p->jump = p->med = p->pre1 = p->pre2 = p->lim = NAN;
     int n = s->ring_n;
     if (s->shift.active) {
         /* The ring holds the true series (the offset removed) since the jump. */
@@ -374,31 +385,90 @@ static void shift_classify(outlier_state_t *s, outlier_pending_t *p)
     if (s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))
         return;
     const int i1 = ring_index(s, n - 1), i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3);
-    if (!within(s->ring_time[i1], p->time, c->shift_interval_sec))
+    if (!within(s->ring_time[i1], p->time, c->step_max_gap_sec))
         return;
-    double med = sorted_median(s->sdiff, s->n_sdiff);
-    double dev = p->value - (s->ring_value[i1] + med);
-    if (!(fabs(dev) >= c->shift_min))
+    const double med = sorted_median(s->sdiff, s->n_sdiff);
+    const double jump = p->value - s->ring_value[i1];
+    /* Across a missing reading a jump cannot start a shift (its interval is unknown), but it
+     * is remembered, so that its return is not taken for one. */
+    p->lim = INFINITY;
+    if (!within(s->ring_time[i1], p->time, c->shift_interval_sec)) {
+        if (fabs(jump - med) >= c->shift_min - OPEN_MARGIN) {
+            p->entry = true;
+            p->jump = jump;
+            p->med = med;
+        }
         return;
-    if (s->shift.open && within(s->shift.open_time, p->time, c->shift_max_sec) &&
-        fabs(dev + s->shift.open_jump) < fabs(s->shift.open_jump) / 2.0)
-        return; /* the return of an earlier jump */
-    /* Unusual for this hour too: as far out as the spike test's k sigmas. */
+    }
+    double pre1 = NAN, pre2 = NAN;
+    if (within(s->ring_time[i2], s->ring_time[i1], c->shift_interval_sec)) {
+        pre1 = s->ring_value[i1] - s->ring_value[i2];
+        if (within(s->ring_time[i3], s->ring_time[i2], c->shift_interval_sec))
+            pre2 = s->ring_value[i2] - s->ring_value[i3];
+    }
+    /* Most readings stop here: no jump near shift_min from either trend. */
+    const double near = c->shift_min - OPEN_MARGIN;
+    if (!(fabs(jump - med) >= near || fabs(jump - pre1) >= near))
+        return;
+    /* As far out as the spike test's k sigmas of this hour's differences, too. */
     double sigma = fmax(1.4826 * median_deviation(s->sdiff, s->n_sdiff, med),
                         c->spike_sigma_floor);
-    if (!(fabs(dev) > c->spike_k * sigma))
-        return;
-    /* The two intervals before (where one interval apart) must not carry part of the change. */
-    double pre = 0.0;
-    if (within(s->ring_time[i2], s->ring_time[i1], c->shift_interval_sec)) {
-        pre += s->ring_value[i1] - s->ring_value[i2] - med;
-        if (within(s->ring_time[i3], s->ring_time[i2], c->shift_interval_sec))
-            pre += s->ring_value[i2] - s->ring_value[i3] - med;
-    }
     p->entry = true;
-    p->dev = dev;
+    p->jump = jump;
     p->med = med;
-    p->pre = pre;
+    p->pre1 = pre1;
+    p->pre2 = pre2;
+    p->lim = fmax(c->shift_min, c->spike_k * sigma);
+}
+
+static double median3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
+/* Whether the pending reading, a jump (p->entry), starts a level shift given its successor;
+ * the offset in *offset. Otherwise *offset is the largest deviation found (NaN without a
+ * successor), for the record of jumps that started nothing. Two ways to be "one interval
+ * carries the whole change":
+ * - against the hour's trend (median difference m): the jump deviates >= lim from m and the
+ *   two intervals before and the one after add at most max(shift_calm, |dev| / 4) net of m;
+ * - against the local trend r (the median of those three differences, or the mean of two):
+ *   the jump deviates >= lim from r and each of them lies within shift_spread of r; this one
+ *   follows a trend that has just changed (a sunrise, a front already under way). */
+static bool shift_starts(const outlier_state_t *s, const outlier_pending_t *p,
+                         const double *successor, double *offset)
+{
+    const outlier_config_t *c = &s->cfg;
+    double dev = p->jump - p->med;
+    *offset = successor ? NAN : dev;
+    if (!successor)
+        return false;
+    const double post = *successor - p->value;
+    double net = post - p->med;
+    if (!isnan(p->pre1))
+        net += p->pre1 - p->med;
+    if (!isnan(p->pre2))
+        net += p->pre2 - p->med;
+    if (fabs(dev) >= p->lim && fabs(net) <= fmax(c->shift_calm, fabs(dev) / 4.0)) {
+        *offset = dev;
+        return true;
+    }
+    double best = dev;
+    if (!isnan(p->pre1)) {
+        double r = isnan(p->pre2) ? (p->pre1 + post) / 2.0 : median3(p->pre1, p->pre2, post);
+        double local = p->jump - r;
+        double spread = fmax(fabs(p->pre1 - r), fabs(post - r));
+        if (!isnan(p->pre2))
+            spread = fmax(spread, fabs(p->pre2 - r));
+        if (fabs(local) >= p->lim && spread <= c->shift_spread) {
+            *offset = local;
+            return true;
+        }
+        if (fabs(local) > fabs(best))
+            best = local;
+    }
+    *offset = best;
+    return false;
 }
 
 /* The spike test's first half, when a valid reading arrives: its forecast from the history and
@@ -490,27 +560,29 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
         s->shift.open_time = p->time;
     }
 
-    if (p->entry && successor) {
-        /* One interval carries the change: the one after goes on as the ones before did. */
-        double post = *successor - p->value - p->med;
-        if (fabs(p->pre + post) <= fmax(c->shift_calm, fabs(p->dev) / 4.0)) {
-            int last = ring_index(s, s->ring_n - 1);
+    if (p->entry) {
+        double off;
+        bool starts = shift_starts(s, p, successor, &off);
+        /* A jump that mirrors a recent one that started nothing is that one's return. */
+        if (starts && s->shift.open && within(s->shift.open_time, p->time, c->shift_max_sec) &&
+            fabs(off + s->shift.open_jump) < fmax(fabs(s->shift.open_jump) / 2.0, MIRROR_TOL))
+            starts = false;
+        if (starts) {
             s->shift.active = true;
             s->shift.open = false;
-            s->shift.offset = p->dev;
-            s->shift.jump = p->value - s->ring_value[last];
+            s->shift.offset = off;
+            s->shift.jump = p->jump;
             s->shift.start = p->time;
             run_update(s, p->time, p->value);
-            ring_append(s, p->time, p->value - p->dev);
+            ring_append(s, p->time, p->value - off);
             shift_verdict(s, out, p);
             return;
         }
-    }
-
-    if (p->entry) { /* a jump that started no shift */
-        s->shift.open = true;
-        s->shift.open_jump = p->dev;
-        s->shift.open_time = p->time;
+        if (fabs(off) >= c->shift_min - OPEN_MARGIN) { /* a jump that started no shift */
+            s->shift.open = true;
+            s->shift.open_jump = off;
+            s->shift.open_time = p->time;
+        }
     }
 
     outlier_reason_t reason = OUTLIER_NONE;
@@ -609,9 +681,11 @@ void outlier_save(const outlier_state_t *s, wxbuf_t *out)
     wxser_u8(out, (uint8_t)(s->pending.shifted | s->pending.ends << 1 | s->pending.ends_fresh << 2 |
                             s->pending.entry << 3));
     wxser_f64(out, s->pending.adj);
-    wxser_f64(out, s->pending.dev);
+    wxser_f64(out, s->pending.jump);
     wxser_f64(out, s->pending.med);
-    wxser_f64(out, s->pending.pre);
+    wxser_f64(out, s->pending.pre1);
+    wxser_f64(out, s->pending.pre2);
+    wxser_f64(out, s->pending.lim);
     wxser_u8(out, (uint8_t)(s->shift.active | s->shift.open << 1));
     wxser_f64(out, s->shift.offset);
     wxser_f64(out, s->shift.jump);
@@ -658,9 +732,11 @@ int outlier_load(outlier_state_t *s, wxser_reader_t *in)
     s->pending.ends_fresh = flags >> 2 & 1;
     s->pending.entry = flags >> 3 & 1;
     s->pending.adj = wxser_get_f64(in);
-    s->pending.dev = wxser_get_f64(in);
+    s->pending.jump = wxser_get_f64(in);
     s->pending.med = wxser_get_f64(in);
-    s->pending.pre = wxser_get_f64(in);
+    s->pending.pre1 = wxser_get_f64(in);
+    s->pending.pre2 = wxser_get_f64(in);
+    s->pending.lim = wxser_get_f64(in);
     uint8_t sf = wxser_get_u8(in);
     s->shift.active = sf & 1;
     s->shift.open = sf >> 1 & 1;

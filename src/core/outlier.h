@@ -71,6 +71,7 @@ typedef struct outlier_config {
     int32_t history_gap_sec;  /* 3600: a gap longer than this clears the history */
     double shift_min;         /* 5.5 °C: the smallest one-interval jump a level shift starts with */
     double shift_calm;        /* 1.5 °C: how much the intervals around the jump may add to it */
+    double shift_spread;      /* 1.0 °C: ... or how far they may lie from their own median */
     int32_t shift_interval_sec; /* 300: the jump and its neighbours are one interval each */
     int32_t shift_max_sec;    /* 21600: a shift not back after 6 h is taken as the new level */
 } outlier_config_t;
