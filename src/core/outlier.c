@@ -351,63 +351,67 @@ static double median_deviation(const double *a, int n, double med)
     return (kth_deviation(a, n, med, n / 2 - 1) + kth_deviation(a, n, med, n / 2)) / 2.0;
 }
 
-/* The level-shift part of a reading's arrival (the history holds every earlier verdict).
- * While a shift is on: is this reading still nearer the shifted level than the true one, or
- * does the shift end here? Otherwise: could this reading start one? */
-static void shift_classify(outlier_state_t *s, outlier_pending_t *p)
+/* The level-shift part of a reading's arrival, while a shift is on (the history holds every
+ * earlier verdict): is this reading still nearer the shifted level than the true one, or does
+ * the shift end here (back, given up after shift_max_sec, or a gap)? */
+static void shift_follow(outlier_state_t *s, outlier_pending_t *p)
 {
     const outlier_config_t *c = &s->cfg;
-    p->shifted = p->ends = p->ends_fresh = p->entry = false;
-    p->adj = 0.0;
-    p->jump = p->med = p->pre1 = p->pre2 = p->lim = NAN;
     int n = s->ring_n;
-    if (s->shift.active) {
-        /* The ring holds the true series (the offset removed) since the jump. */
-        if (n == 0 || passed(s->shift.start, p->time, c->shift_max_sec) ||
-            !within(s->ring_time[ring_index(s, n - 1)], p->time, c->history_gap_sec)) {
-            p->ends = p->ends_fresh = true;
-            return;
-        }
-        double e = s->ring_value[ring_index(s, n - 1)];
-        if (n >= c->spike_min_history)
-            e += sorted_median(s->sdiff, s->n_sdiff);
-        if (fabs(p->value - s->shift.offset - e) < fabs(p->value - e)) {
-            p->shifted = true;
-            p->adj = s->shift.offset;
-        } else {
-            p->ends = true;
-        }
+    /* The ring holds the true series (the offset removed) since the jump. */
+    if (n == 0 || passed(s->shift.start, p->time, c->shift_max_sec) ||
+        !within(s->ring_time[ring_index(s, n - 1)], p->time, c->history_gap_sec)) {
+        p->ends = p->ends_fresh = true;
         return;
     }
-    if (n < c->spike_min_history || n < 3)
+    double e = s->ring_value[ring_index(s, n - 1)];
+    if (n >= c->spike_min_history)
+        e += sorted_median(s->sdiff, s->n_sdiff);
+    if (fabs(p->value - s->shift.offset - e) < fabs(p->value - e)) {
+        p->shifted = true;
+        p->adj = s->shift.offset;
+    } else {
+        p->ends = true;
+    }
+}
+
+/* No shift on: could this reading start one? `last` is the ring's last entry, `med` the
+ * median difference; the caller checked spike_min_history and history_gap_sec. */
+static void shift_entry(outlier_state_t *s, outlier_pending_t *p, int last, double med)
+{
+    const outlier_config_t *c = &s->cfg;
+    const int n = s->ring_n;
+    if (n < 3 || !within(s->ring_time[last], p->time, c->step_max_gap_sec))
+        return;
+    const double jump = p->value - s->ring_value[last];
+    /* Most readings stop here: no jump near shift_min from the hour's trend, nor from any
+     * difference of the hour (the last one among them), the sorted ones' extremes bounding. */
+    const double near = c->shift_min - OPEN_MARGIN;
+    if (fabs(jump - med) < near && fabs(jump - s->sdiff[0]) < near &&
+        fabs(jump - s->sdiff[s->n_sdiff - 1]) < near)
         return;
     /* A jump out of a value held stuck_sec is a stuck sensor coming back, not a new fault. */
     if (s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))
         return;
-    const int i1 = ring_index(s, n - 1), i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3);
-    if (!within(s->ring_time[i1], p->time, c->step_max_gap_sec))
-        return;
-    const double med = sorted_median(s->sdiff, s->n_sdiff);
-    const double jump = p->value - s->ring_value[i1];
+    const int i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3);
     /* Across a missing reading a jump cannot start a shift (its interval is unknown), but it
      * is remembered, so that its return is not taken for one. */
     p->lim = INFINITY;
-    if (!within(s->ring_time[i1], p->time, c->shift_interval_sec)) {
-        if (fabs(jump - med) >= c->shift_min - OPEN_MARGIN) {
+    if (!within(s->ring_time[last], p->time, c->shift_interval_sec)) {
+        if (fabs(jump - med) >= near) {
             p->entry = true;
             p->jump = jump;
             p->med = med;
+            p->pre1 = p->pre2 = NAN;
         }
         return;
     }
     double pre1 = NAN, pre2 = NAN;
-    if (within(s->ring_time[i2], s->ring_time[i1], c->shift_interval_sec)) {
-        pre1 = s->ring_value[i1] - s->ring_value[i2];
+    if (within(s->ring_time[i2], s->ring_time[last], c->shift_interval_sec)) {
+        pre1 = s->ring_value[last] - s->ring_value[i2];
         if (within(s->ring_time[i3], s->ring_time[i2], c->shift_interval_sec))
             pre2 = s->ring_value[i2] - s->ring_value[i3];
     }
-    /* Most readings stop here: no jump near shift_min from either trend. */
-    const double near = c->shift_min - OPEN_MARGIN;
     if (!(fabs(jump - med) >= near || fabs(jump - pre1) >= near))
         return;
     /* As far out as the spike test's k sigmas of this hour's differences, too. */
@@ -473,16 +477,21 @@ static bool shift_starts(const outlier_state_t *s, const outlier_pending_t *p,
 
 /* The spike test's first half, when a valid reading arrives: its forecast from the history and
  * whether it is far enough from it to be a spike if its successor comes back. During a shift
- * it judges value - offset against the true series. */
+ * it judges value - offset against the true series. The level-shift part comes with it. */
 static void forecast(outlier_state_t *s, outlier_pending_t *p)
 {
     const outlier_config_t *c = &s->cfg;
     p->candidate = false;
     p->expected = NAN;
     p->limit = NAN;
-    shift_classify(s, p);
-    if (p->ends_fresh)
-        return; /* the history is started over at this reading */
+    p->shifted = p->ends = p->ends_fresh = p->entry = false;
+    p->adj = 0.0;
+    /* jump, med, pre1, pre2 and lim are read only when entry is set, and set with it. */
+    if (s->shift.active) {
+        shift_follow(s, p);
+        if (p->ends_fresh)
+            return; /* the history is started over at this reading */
+    }
     int n = s->ring_n;
     if (n < c->spike_min_history)
         return;
@@ -494,6 +503,8 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
     int nd = s->n_sdiff; /* n - 1 */
     double med = sorted_median(s->sdiff, nd);
     p->expected = s->ring_value[last] + med;
+    if (!s->shift.active)
+        shift_entry(s, p, last, med);
     const double x = p->value - p->adj;
     /* The limit is at least spike_min_delta: a reading that close to its forecast is no
      * candidate whatever the spread, and most readings are (this skips the MAD for them). */
@@ -505,19 +516,6 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
     p->candidate = fabs(x - p->expected) > p->limit;
     if (!p->candidate)
         p->limit = NAN;
-}
-
-static void run_update(outlier_state_t *s, wx_time_t time, double value)
-{
-    double tenths = round(value * 10.0);
-    outlier_run_t *r = &s->run;
-    if (r->active && r->tenths == tenths && within(r->last, time, s->cfg.history_gap_sec)) {
-        r->last = time;
-    } else {
-        r->active = true;
-        r->tenths = tenths;
-        r->start = r->last = time;
-    }
 }
 
 static void shift_verdict(outlier_state_t *s, outlier_verdict_t *out, const outlier_pending_t *p)
@@ -546,57 +544,57 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
         return;
     }
 
-    if (p->shifted) {
-        /* Still at the shifted level: flagged; the true series goes on without the offset. */
-        run_update(s, p->time, p->value);
-        ring_append(s, p->time, x);
-        shift_verdict(s, out, p);
-        return;
-    }
-    if (p->ends) {
-        s->shift.active = false;
-        s->shift.open = p->ends_fresh;
-        s->shift.open_jump = s->shift.offset;
-        s->shift.open_time = p->time;
-    }
-
-    if (p->entry) {
-        double off;
-        bool starts = shift_starts(s, p, successor, &off);
-        /* A jump that mirrors a recent one that started nothing is that one's return. */
-        if (starts && s->shift.open && within(s->shift.open_time, p->time, c->shift_max_sec) &&
-            fabs(off + s->shift.open_jump) < fmax(fabs(s->shift.open_jump) / 2.0, MIRROR_TOL))
-            starts = false;
-        if (starts) {
-            s->shift.active = true;
-            s->shift.open = false;
-            s->shift.offset = off;
-            s->shift.jump = p->jump;
-            s->shift.start = p->time;
-            run_update(s, p->time, p->value);
-            ring_append(s, p->time, p->value - off);
-            shift_verdict(s, out, p);
-            return;
-        }
-        if (fabs(off) >= c->shift_min - OPEN_MARGIN) { /* a jump that started no shift */
-            s->shift.open = true;
-            s->shift.open_jump = off;
-            s->shift.open_time = p->time;
-        }
-    }
-
     outlier_reason_t reason = OUTLIER_NONE;
     double expected = NAN, threshold = NAN;
-    bool fresh = true; /* start the history over at this reading */
-    /* A jump out of a value held stuck_sec is the stuck sensor coming back: not a step. */
-    const bool unstuck = s->run.active && passed(s->run.start, s->run.last, c->stuck_sec);
-    if (s->ring_n > 0 && !p->ends_fresh) {
+    bool fresh = true;   /* start the history over at this reading */
+    double kept = x;     /* what enters the history: the true series' value */
+    if (p->shifted) {
+        /* Still at the shifted level: flagged; the true series goes on without the offset. */
+        reason = OUTLIER_LEVEL_SHIFT;
+        fresh = false;
+    } else {
+        if (p->ends) {
+            s->shift.active = false;
+            s->shift.open = p->ends_fresh;
+            s->shift.open_jump = s->shift.offset;
+            s->shift.open_time = p->time;
+        }
+        if (p->entry) {
+            double off;
+            bool starts = shift_starts(s, p, successor, &off);
+            /* A jump that mirrors a recent one that started nothing is that one's return. */
+            if (starts && s->shift.open &&
+                within(s->shift.open_time, p->time, c->shift_max_sec) &&
+                fabs(off + s->shift.open_jump) <
+                    fmax(fabs(s->shift.open_jump) / 2.0, MIRROR_TOL))
+                starts = false;
+            if (starts) {
+                s->shift.active = true;
+                s->shift.open = false;
+                s->shift.offset = off;
+                s->shift.jump = p->jump;
+                s->shift.start = p->time;
+                reason = OUTLIER_LEVEL_SHIFT;
+                fresh = false;
+                kept = p->value - off;
+            } else if (fabs(off) >= c->shift_min - OPEN_MARGIN) {
+                /* a jump that started no shift */
+                s->shift.open = true;
+                s->shift.open_jump = off;
+                s->shift.open_time = p->time;
+            }
+        }
+    }
+
+    if (reason == OUTLIER_NONE && s->ring_n > 0 && !p->ends_fresh) {
         int last = ring_index(s, s->ring_n - 1);
         wx_time_t prev_time = s->ring_time[last];
         double prev_value = s->ring_value[last];
         fresh = !within(prev_time, p->time, c->history_gap_sec);
+        /* A jump out of a value held stuck_sec is the stuck sensor coming back: not a step. */
         if (within(prev_time, p->time, c->step_max_gap_sec) &&
-            fabs(p->value - prev_value) > c->step_max && !unstuck) {
+            fabs(p->value - prev_value) > c->step_max &&
+            !(s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))) {
             reason = OUTLIER_STEP;
             expected = prev_value;
             threshold = c->step_max;
@@ -604,18 +602,29 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
         }
     }
 
-    run_update(s, p->time, p->value);
-    if (reason == OUTLIER_NONE && passed(s->run.start, p->time, c->stuck_sec)) {
+    double tenths = round(p->value * 10.0);
+    outlier_run_t *r = &s->run;
+    if (r->active && r->tenths == tenths && within(r->last, p->time, c->history_gap_sec)) {
+        r->last = p->time;
+    } else {
+        r->active = true;
+        r->tenths = tenths;
+        r->start = r->last = p->time;
+    }
+    if (reason == OUTLIER_NONE && passed(r->start, p->time, c->stuck_sec)) {
         reason = OUTLIER_STUCK;
         expected = p->value;
         threshold = (double)c->stuck_sec;
     }
 
     if (fresh)
-        ring_reset(s, p->time, p->value);
+        ring_reset(s, p->time, kept);
     else
-        ring_append(s, p->time, p->value);
-    verdict(out, p->id, p->time, p->value, reason, expected, threshold);
+        ring_append(s, p->time, kept);
+    if (reason == OUTLIER_LEVEL_SHIFT)
+        shift_verdict(s, out, p);
+    else
+        verdict(out, p->id, p->time, p->value, reason, expected, threshold);
 }
 
 int outlier_push(outlier_state_t *s, uint64_t id, wx_time_t time, double value, bool missing,
