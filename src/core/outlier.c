@@ -33,6 +33,9 @@
 #define OPEN_MARGIN 1.5
 /* A mirror is within half the jump, or this much (the weather moves in both intervals). */
 #define MIRROR_TOL 2.5
+/* The return, one interval after the last reading, lands this near the true forecast at least
+ * (a quarter of the offset for larger shifts). */
+#define MIRROR_TOL_BACK 2.0
 
 /* The valid reading whose verdict waits for its successor. */
 typedef struct outlier_pending {
@@ -351,6 +354,11 @@ static double median_deviation(const double *a, int n, double med)
     return (kth_deviation(a, n, med, n / 2 - 1) + kth_deviation(a, n, med, n / 2)) / 2.0;
 }
 
+static double median3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
 /* The level-shift part of a reading's arrival, while a shift is on (the history holds every
  * earlier verdict): is this reading still nearer the shifted level than the true one, or does
  * the shift end here (back, given up after shift_max_sec, or a gap)? */
@@ -364,14 +372,34 @@ static void shift_follow(outlier_state_t *s, outlier_pending_t *p)
         p->ends = p->ends_fresh = true;
         return;
     }
-    double e = s->ring_value[ring_index(s, n - 1)];
+    const int last = ring_index(s, n - 1);
+    double e = s->ring_value[last];
     if (n >= c->spike_min_history)
         e += sorted_median(s->sdiff, s->n_sdiff);
-    if (fabs(p->value - s->shift.offset - e) < fabs(p->value - e)) {
-        p->shifted = true;
-        p->adj = s->shift.offset;
-    } else {
+    /* One interval on, the return is a jump that mirrors the shift: the reading lands within
+     * max(MIRROR_TOL_BACK, |offset| / 4) of the true forecast (the hour's trend, or the local one). Weather that moves a few degrees
+     * during the shift is not taken for it. After missing readings, whichever level is nearer. */
+    const double o = s->shift.offset;
+    bool back;
+    if (within(s->ring_time[last], p->time, c->shift_interval_sec)) {
+        const double tol = fmax(MIRROR_TOL_BACK, fabs(o) / 4.0);
+        back = fabs(p->value - e) <= tol;
+        if (!back && n >= 4) {
+            /* or of the local trend (the last three differences), when the weather has just
+             * turned: a front arriving during the shift */
+            const double *v = s->ring_value;
+            const int i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3),
+                      i4 = ring_index(s, n - 4);
+            const double r = median3(v[last] - v[i2], v[i2] - v[i3], v[i3] - v[i4]);
+            back = fabs(p->value - (v[last] + r)) <= tol;
+        }
+    } else
+        back = !(fabs(p->value - o - e) < fabs(p->value - e));
+    if (back) {
         p->ends = true;
+    } else {
+        p->shifted = true;
+        p->adj = o;
     }
 }
 
@@ -425,10 +453,6 @@ static void shift_entry(outlier_state_t *s, outlier_pending_t *p, int last, doub
     p->lim = fmax(c->shift_min, c->spike_k * sigma);
 }
 
-static double median3(double a, double b, double c)
-{
-    return fmax(fmin(a, b), fmin(fmax(a, b), c));
-}
 
 /* Whether the pending reading, a jump (p->entry), starts a level shift given its successor;
  * the offset in *offset. Otherwise *offset is the largest deviation found (NaN without a

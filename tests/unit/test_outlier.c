@@ -1029,6 +1029,34 @@ static void test_a_shift_with_missing_readings_inside_is_flagged_around_them(voi
     free(s);
 }
 
+static void test_weather_during_a_shift_neither_ends_it_nor_hides_its_return(void **state)
+{
+    (void)state;
+    /* +7.0 from reading 12 to 35 on the calm night. (a) An outflow under it: the true series
+     * drops -1.7 at 20 and -3.4 at 21 and stays there. 21 reads 3.6 above the true forecast
+     * (tolerance max(2.0, 7 / 4)) and the last three differences have median ~0: still
+     * shifted. (b) A front under the end of it: -1.1, -1.8, -2.3, -2.2 at 30..33, then -2.1 at
+     * 34..36: the return at 36 (-3.7) lands 1.1 from the forecast by the hour's median
+     * difference (-1.0 by then: -1.6 - 1.0) and 0.1 from the one by the local trend (-2.2):
+     * back. The front's steps during the shift are not returns (7 away). */
+    outlier_config_t c = defaults();
+    static const int drops[2][40] = {
+        {[20] = -17, [21] = -34},
+        {[30] = -11, [31] = -18, [32] = -23, [33] = -22, [34] = -21, [35] = -21, [36] = -21}};
+    for (int k = 0; k < 2; k++) {
+        series_t *s = series_new();
+        int t = 100;
+        for (int i = 0; i < 48; i++) {
+            t += i < 40 ? drops[k][i] : 0;
+            add(s, tenths(t + WIGGLE[i % 12] + (i >= 12 && i < 36 ? 70 : 0)));
+        }
+        outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+        expect_shift(s, v, 12, 36);
+        free(v);
+        free(s);
+    }
+}
+
 static void test_a_shift_that_never_returns_is_taken_as_the_level_after_6_hours(void **state)
 {
     (void)state;
@@ -1362,6 +1390,7 @@ int main(void)
         cmocka_unit_test(test_a_9_degree_jump_inside_a_falling_front_is_a_step_not_a_shift),
         cmocka_unit_test(test_a_shift_across_midnight_at_the_year_end),
         cmocka_unit_test(test_a_shift_with_missing_readings_inside_is_flagged_around_them),
+        cmocka_unit_test(test_weather_during_a_shift_neither_ends_it_nor_hides_its_return),
         cmocka_unit_test(test_a_shift_that_never_returns_is_taken_as_the_level_after_6_hours),
         cmocka_unit_test(test_a_stuck_sensor_coming_back_is_neither_step_nor_shift),
         cmocka_unit_test(test_a_snapshot_in_the_middle_of_a_shift_restores_the_same_verdicts),
