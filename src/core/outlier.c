@@ -3,8 +3,9 @@
  * outlier_state_t holds, in fixed memory: a copy of the config; a ring of the last
  * spike_window accepted readings (the spike test's history; its last entry is also the step
  * test's "previous accepted reading"); the one valid reading still waiting for its successor
- * (with its forecast and whether it is a spike candidate, both computed when it arrived); and the
- * current run of identical values for the stuck test.
+ * (with its forecast and whether it is a spike candidate, both computed when it arrived, and its
+ * level-shift classification); the current run of identical values for the stuck test; and the
+ * level shift in force, if any (outlier_shift_t), with the last jump that started none.
  *
  * Surprising on purpose:
  * - A valid reading's verdict is given when the next valid reading arrives or when time passes
@@ -17,7 +18,10 @@
  * - Differences are per reading, not per second: a forecast across a gap of a few missing
  *   readings ignores the time elapsed. The successor test keeps that from flagging weather.
  * - Stuck and step readings are accepted (they enter the ring and become the previous reading);
- *   only missing, range and spike readings are kept out of the history. */
+ *   only missing, range and spike readings are kept out of the history. Readings of a level
+ *   shift enter it with the offset removed, so the ring holds the true series throughout.
+ * - Whether a reading is still shifted is decided when it arrives (forecast()), from the state
+ *   all earlier verdicts left; the start of a shift, like a spike, when its successor comes. */
 #include "outlier.h"
 
 #include <math.h>

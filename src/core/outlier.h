@@ -11,18 +11,23 @@
  *            flagged when |x - e| > max(spike_k * sigma, spike_min_delta) and the next valid
  *            reading within lookahead_sec lies within |x - e| / 2 of e (a spike returns; a front
  *            or a sensor step does not). Needs at least spike_min_history accepted readings.
- *   level_shift  (in place of step) a jump of at least shift_min from the forecast in ONE
- *            interval, with the neighbouring intervals (two before, one after) calm: it is
- *            flagged and so is every later reading while the series stays nearer the shifted
- *            level than the forecast true level (the true series is followed with the offset
- *            removed); the first reading nearer the true level ends it unflagged. The shift is
- *            given up (the level accepted) after shift_max_sec or a gap of history_gap_sec.
+ *   level_shift  (before step) a jump of at least max(shift_min, spike_k * sigma) from the
+ *            trend in ONE interval (shift_interval_sec), the neighbouring intervals (two before,
+ *            one after: the successor) calm, against the hour's median difference (they add at
+ *            most max(shift_calm, |dev| / 4)) or against their own median (each within
+ *            shift_spread). It is flagged, and so is every later reading until the return: a
+ *            reading within max(2, |offset| / 4) of the true forecast one interval on (the
+ *            true series is followed with the offset removed), or nearer the true level than
+ *            the shifted one after missing readings; the return is not flagged. The shift is
+ *            given up (the level accepted) after shift_max_sec or a gap of history_gap_sec;
+ *            a later jump that mirrors a shift given up, or a jump that started none, is its
+ *            return and starts nothing. A jump out of a stuck run is neither shift nor step.
  *   step     |x - previous accepted value| > step_max, when the two are at most
  *            step_max_gap_sec apart (a jump the climate does not make in 5 minutes)
  *   stuck    the value has not changed (to 0.1 °C) for stuck_sec or more: every reading from
  *            that point of the run on is flagged, until the value changes
- * Because the spike test looks at the next reading, the verdict on a valid reading is given
- * when the next valid reading arrives, or when outlier_advance() moves time past its
+ * Because the spike and level-shift tests look at the next reading, the verdict on a valid
+ * reading is given when the next valid reading arrives, or when outlier_advance() moves time past its
  * lookahead; outlier_push() therefore returns verdicts for *earlier* readings too.
  *
  * "Accepted" readings (the history the spike and step tests compare with) are the valid ones
@@ -72,7 +77,7 @@ typedef struct outlier_config {
     double shift_min;         /* 5.5 °C: the smallest one-interval jump a level shift starts with */
     double shift_calm;        /* 1.5 °C: how much the intervals around the jump may add to it */
     double shift_spread;      /* 1.0 °C: ... or how far they may lie from their own median */
-    int32_t shift_interval_sec; /* 300: the jump and its neighbours are one interval each */
+    int32_t shift_interval_sec; /* 300: the jump and the two intervals before are one each */
     int32_t shift_max_sec;    /* 21600: a shift not back after 6 h is taken as the new level */
 } outlier_config_t;
 
