@@ -4,12 +4,17 @@
  *   outlier_quality [--min-recall R] [--max-fp-pct P] [--verbose] DATA.txt LABELS.csv [...]
  *
  * Each DATA file holds one station's readings in time order (as synth writes them); LABELS is
- * its labels.csv (event,kind,wban,first_utc,last_utc). An event counts as detected when at least
- * one of its readings gets a verdict other than none/missing. A false positive is a reading
- * flagged (not none, not missing) that lies in no labelled event; its rate is over the clean
- * valid readings (in no event, air temperature not missing). Prints a table, the missed events
- * with the readings around them, and one JSON summary line. Exit 0; 1 when a target given on
- * the command line is missed; 2 for bad input. */
+ * its labels.csv (event,kind,wban,first_utc,last_utc[,magnitude]). A fault event (spike, step,
+ * stuck, range, shift) counts as detected when at least one of its readings gets a verdict other
+ * than none/missing; recall is reported per kind and, for level shifts, per band of |magnitude|
+ * (6-8, 8-10, 10-12 °C). A false positive is a reading flagged (not none, not missing) that lies
+ * in no fault event; its rate is over the clean valid readings (in no fault event, air
+ * temperature not missing). Readings of labelled weather (front, outflow, sunrise, foehn) are
+ * clean readings; their false positives are also reported per kind of weather. Prints tables,
+ * the missed events with the readings around them, and one JSON summary line. Exit 0; 1 when a
+ * target given on the command line is missed (the recall target applies to EACH fault kind);
+ * 2 for bad input. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +27,17 @@
 #include "wx_time.h"
 
 #define MAX_FP_SHOWN 20
+#define N_BANDS 3 /* level shifts by |magnitude|: [6, 8), [8, 10), [10, 12] °C */
+
+static const char *const BAND_NAMES[N_BANDS] = {"6-8", "8-10", "10-12"};
+
+static int band_of(double magnitude)
+{
+    double m = magnitude < 0 ? -magnitude : magnitude;
+    if (!(m >= 6.0) || m > 12.0 + 1e-9)
+        return -1;
+    return m < 8.0 ? 0 : m < 10.0 ? 1 : 2;
+}
 
 typedef struct reading {
     wx_time_t t;
@@ -36,16 +52,21 @@ typedef struct event {
     synth_kind_t kind;
     int32_t wban;
     wx_time_t first, last;
+    double magnitude; /* NaN when the labels have none */
     size_t r0, r1; /* readings [r0, r1) */
-    int hits[OUTLIER_STUCK + 1]; /* verdicts among its readings */
+    int hits[OUTLIER_REASON_COUNT]; /* verdicts among its readings */
 } event_t;
 
 typedef struct totals {
     long readings, unparsable, clean_valid, fp, fp_after_event;
-    long fp_by_reason[OUTLIER_STUCK + 1];
+    long fp_by_reason[OUTLIER_REASON_COUNT];
     long events[SYNTH_KIND_COUNT], detected[SYNTH_KIND_COUNT];
     long ev_readings[SYNTH_KIND_COUNT], ev_flagged[SYNTH_KIND_COUNT];
-    long by_reason[SYNTH_KIND_COUNT][OUTLIER_STUCK + 1]; /* events detected, by first reason */
+    long by_reason[SYNTH_KIND_COUNT][OUTLIER_REASON_COUNT]; /* events detected, by first reason */
+    long band_events[N_BANDS], band_detected[N_BANDS], band_flagged[N_BANDS], band_readings[N_BANDS];
+    /* labelled weather: events with any reading flagged, flagged readings, readings */
+    long w_events_hit[SYNTH_KIND_COUNT], w_flagged[SYNTH_KIND_COUNT];
+    long w_fp_by_reason[SYNTH_KIND_COUNT][OUTLIER_REASON_COUNT];
 } totals_t;
 
 static bool parse_iso(const char *s, wx_time_t *out)
@@ -82,10 +103,12 @@ static event_t *read_labels(const char *path, size_t *n_out)
             }
             continue;
         }
-        char kind[16], a[32], b[32];
+        char kind[16], a[32], b[32], m[32] = "";
         unsigned id;
         int wban;
-        if (sscanf(line, "%u,%15[^,],%d,%31[^,],%31[^,\n]", &id, kind, &wban, a, b) != 5) {
+        int got = sscanf(line, "%u,%15[^,],%d,%31[^,],%31[^,\n],%31[^,\n]", &id, kind, &wban, a,
+                         b, m);
+        if (got < 5) {
             fprintf(stderr, "%s:%ld: not a label line\n", path, lineno);
             ok = false;
             break;
@@ -104,6 +127,7 @@ static event_t *read_labels(const char *path, size_t *n_out)
         e->id = id;
         e->kind = synth_kind_from_name(kind);
         e->wban = wban;
+        e->magnitude = got == 6 && m[0] ? strtod(m, NULL) : NAN;
         if (e->kind == SYNTH_NONE || !parse_iso(a, &e->first) || !parse_iso(b, &e->last) ||
             e->last < e->first || (n > 0 && e->first <= ev[n - 1].last)) {
             fprintf(stderr, "%s:%ld: bad label (kind, times, or not in time order)\n", path,
@@ -257,13 +281,22 @@ static int run_pair(const char *data, const char *labels, bool verbose, totals_t
     for (size_t i = 0; i < n; i++) {
         const int vr = rd[i].verdict;
         const bool flagged = vr != OUTLIER_NONE && vr != OUTLIER_MISSING;
+        const event_t *we = NULL; /* labelled weather: clean readings */
         if (rd[i].event >= 0) {
             event_t *e = &ev[rd[i].event];
             e->hits[vr]++;
             tt->ev_readings[e->kind]++;
             tt->ev_flagged[e->kind] += flagged;
-            last_event_end = e->r1;
-            continue;
+            if (!synth_kind_is_weather(e->kind)) {
+                const int b = e->kind == SYNTH_SHIFT ? band_of(e->magnitude) : -1;
+                if (b >= 0) {
+                    tt->band_readings[b]++;
+                    tt->band_flagged[b] += flagged;
+                }
+                last_event_end = e->r1;
+                continue;
+            }
+            we = e;
         }
         if (rd[i].missing)
             continue;
@@ -271,13 +304,19 @@ static int run_pair(const char *data, const char *labels, bool verbose, totals_t
         if (flagged) {
             fp++;
             tt->fp_by_reason[vr]++;
+            if (we) {
+                tt->w_flagged[we->kind]++;
+                tt->w_fp_by_reason[we->kind][vr]++;
+            }
             const bool after = last_event_end != SIZE_MAX && i < last_event_end + 12;
             fp_after += after;
             if (verbose && fp_shown++ < MAX_FP_SHOWN) {
                 char ts[32];
-                printf("  FP %s %s value %.1f (previous %.1f)%s\n",
+                printf("  FP %s %s value %.1f (previous %.1f)%s%s%s%s\n",
                        wx_time_iso(rd[i].t, ts, sizeof ts), outlier_reason_name(vr), rd[i].value,
-                       i > 0 ? rd[i - 1].value : 0.0, after ? " [within 1 h after an event]" : "");
+                       i > 0 ? rd[i - 1].value : 0.0, after ? " [within 1 h after an event]" : "",
+                       we ? " [in labelled weather: " : "",
+                       we ? synth_kind_name(we->kind) : "", we ? "]" : "");
             }
         }
     }
@@ -290,6 +329,15 @@ static int run_pair(const char *data, const char *labels, bool verbose, totals_t
         for (size_t i = e->r0; i < e->r1 && first_reason < 0; i++)
             if (rd[i].verdict != OUTLIER_NONE && rd[i].verdict != OUTLIER_MISSING)
                 first_reason = rd[i].verdict;
+        if (synth_kind_is_weather(e->kind)) {
+            tt->w_events_hit[e->kind] += first_reason >= 0;
+            continue;
+        }
+        const int band = e->kind == SYNTH_SHIFT ? band_of(e->magnitude) : -1;
+        if (band >= 0) {
+            tt->band_events[band]++;
+            tt->band_detected[band] += first_reason >= 0;
+        }
         if (first_reason >= 0) {
             tt->detected[e->kind]++;
             tt->by_reason[e->kind][first_reason]++;
@@ -302,9 +350,12 @@ static int run_pair(const char *data, const char *labels, bool verbose, totals_t
             show_context(rd, n, e);
         }
     }
+    size_t nfault = 0;
+    for (size_t k = 0; k < ne; k++)
+        nfault += !synth_kind_is_weather(ev[k].kind);
     const char *base = strrchr(data, '/');
-    printf("  %-52s readings %6zu  events %3zu  detected %3ld  false positives %3ld\n",
-           base ? base + 1 : data, n, ne, detected, fp);
+    printf("  %-52s readings %6zu  faults %3zu  detected %3ld  false positives %3ld\n",
+           base ? base + 1 : data, n, nfault, detected, fp);
     tt->readings += (long)n;
     tt->unparsable += unparsable;
     tt->clean_valid += clean;
@@ -323,7 +374,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: outlier_quality [--min-recall R] [--max-fp-pct P] [--verbose] DATA.txt "
                "LABELS.csv [DATA LABELS ...]\n"
                "Runs the outlier cascade (default config) over synth --anomalies data and reports\n"
-               "event recall per kind and false positives. Exit 1 when a given target is missed.\n");
+               "event recall per fault kind (and per level-shift size band) and false positives\n"
+               "(also per kind of labelled weather). Exit 1 when a given target is missed; the\n"
+               "recall target applies to each fault kind.\n");
 }
 
 int main(int argc, char **argv)
@@ -359,46 +412,90 @@ int main(int argc, char **argv)
             return 2;
 
     long ev = 0, det = 0;
-    printf("\n  %-6s %7s %9s %7s   %-26s %s\n", "kind", "events", "detected", "recall",
+    bool pass = true;
+    printf("\n  %-7s %7s %9s %7s   %-34s %s\n", "fault", "events", "detected", "recall",
            "detected first by", "readings flagged");
     for (int k = 1; k < SYNTH_KIND_COUNT; k++) {
+        if (synth_kind_is_weather((synth_kind_t)k))
+            continue;
         ev += tt.events[k];
         det += tt.detected[k];
-        char by[64] = "";
+        char by[96] = "";
         size_t o = 0;
-        for (int r = OUTLIER_RANGE; r <= OUTLIER_STUCK; r++)
+        for (int r = OUTLIER_RANGE; r < OUTLIER_REASON_COUNT; r++)
             if (tt.by_reason[k][r] && o < sizeof by)
                 o += (size_t)snprintf(by + o, sizeof by - o, "%s%s %ld", o ? ", " : "",
                                       outlier_reason_name((outlier_reason_t)r),
                                       tt.by_reason[k][r]);
-        printf("  %-6s %7ld %9ld %7.3f   %-26s %ld/%ld\n", synth_kind_name((synth_kind_t)k),
-               tt.events[k], tt.detected[k],
-               tt.events[k] ? (double)tt.detected[k] / (double)tt.events[k] : 0.0, by,
-               tt.ev_flagged[k], tt.ev_readings[k]);
+        const double rk = tt.events[k] ? (double)tt.detected[k] / (double)tt.events[k] : 1.0;
+        if (min_recall >= 0 && rk < min_recall)
+            pass = false;
+        printf("  %-7s %7ld %9ld %7.3f   %-34s %ld/%ld\n", synth_kind_name((synth_kind_t)k),
+               tt.events[k], tt.detected[k], rk, by, tt.ev_flagged[k], tt.ev_readings[k]);
     }
     const double recall = ev ? (double)det / (double)ev : 0.0;
     const double fp_pct = tt.clean_valid ? 100.0 * (double)tt.fp / (double)tt.clean_valid : 0.0;
-    printf("  %-6s %7ld %9ld %7.3f\n\n", "all", ev, det, recall);
-    printf("  readings %ld (unparsable %ld), clean valid readings %ld\n", tt.readings,
-           tt.unparsable, tt.clean_valid);
-    printf("  false positives %ld = %.4f %% of clean valid readings (%ld within 1 h after an "
-           "event's last reading); by test:",
+    printf("  %-7s %7ld %9ld %7.3f\n", "all", ev, det, recall);
+    printf("\n  level shifts by |offset|:\n");
+    for (int b = 0; b < N_BANDS; b++)
+        printf("  %-7s %7ld %9ld %7.3f   readings flagged %ld/%ld\n", BAND_NAMES[b],
+               tt.band_events[b], tt.band_detected[b],
+               tt.band_events[b] ? (double)tt.band_detected[b] / (double)tt.band_events[b] : 0.0,
+               tt.band_flagged[b], tt.band_readings[b]);
+    printf("\n  %-7s %7s %14s %17s   %s\n", "weather", "events", "events flagged",
+           "readings flagged", "by test");
+    for (int k = 1; k < SYNTH_KIND_COUNT; k++) {
+        if (!synth_kind_is_weather((synth_kind_t)k))
+            continue;
+        char by[96] = "";
+        size_t o = 0;
+        for (int r = OUTLIER_RANGE; r < OUTLIER_REASON_COUNT; r++)
+            if (tt.w_fp_by_reason[k][r] && o < sizeof by)
+                o += (size_t)snprintf(by + o, sizeof by - o, "%s%s %ld", o ? ", " : "",
+                                      outlier_reason_name((outlier_reason_t)r),
+                                      tt.w_fp_by_reason[k][r]);
+        printf("  %-7s %7ld %14ld %10ld/%-6ld   %s\n", synth_kind_name((synth_kind_t)k),
+               tt.events[k], tt.w_events_hit[k], tt.w_flagged[k], tt.ev_readings[k], by);
+    }
+    printf("\n  readings %ld (unparsable %ld), clean valid readings %ld (labelled weather "
+           "included)\n",
+           tt.readings, tt.unparsable, tt.clean_valid);
+    printf("  false positives %ld = %.4f %% of clean valid readings (%ld within 1 h after a fault's "
+           "last reading); by test:",
            tt.fp, fp_pct, tt.fp_after_event);
-    for (int r = OUTLIER_RANGE; r <= OUTLIER_STUCK; r++)
+    for (int r = OUTLIER_RANGE; r < OUTLIER_REASON_COUNT; r++)
         printf(" %s %ld", outlier_reason_name((outlier_reason_t)r), tt.fp_by_reason[r]);
     printf("\n");
 
-    bool pass = true;
-    if (min_recall >= 0 && recall < min_recall)
-        pass = false;
     if (max_fp_pct >= 0 && fp_pct > max_fp_pct)
         pass = false;
     printf("{\"files\":%d,\"readings\":%ld,\"clean_valid\":%ld,\"events\":%ld,\"detected\":%ld,"
            "\"recall\":%.4f,\"by_kind\":{",
            files, tt.readings, tt.clean_valid, ev, det, recall);
-    for (int k = 1; k < SYNTH_KIND_COUNT; k++)
-        printf("%s\"%s\":{\"events\":%ld,\"detected\":%ld}", k > 1 ? "," : "",
-               synth_kind_name((synth_kind_t)k), tt.events[k], tt.detected[k]);
+    bool first = true;
+    for (int k = 1; k < SYNTH_KIND_COUNT; k++) {
+        if (synth_kind_is_weather((synth_kind_t)k))
+            continue;
+        printf("%s\"%s\":{\"events\":%ld,\"detected\":%ld,\"recall\":%.4f}", first ? "" : ",",
+               synth_kind_name((synth_kind_t)k), tt.events[k], tt.detected[k],
+               tt.events[k] ? (double)tt.detected[k] / (double)tt.events[k] : 1.0);
+        first = false;
+    }
+    printf("},\"shift_bands\":{");
+    for (int b = 0; b < N_BANDS; b++)
+        printf("%s\"%s\":{\"events\":%ld,\"detected\":%ld}", b ? "," : "", BAND_NAMES[b],
+               tt.band_events[b], tt.band_detected[b]);
+    printf("},\"weather\":{");
+    first = true;
+    for (int k = 1; k < SYNTH_KIND_COUNT; k++) {
+        if (!synth_kind_is_weather((synth_kind_t)k))
+            continue;
+        printf("%s\"%s\":{\"events\":%ld,\"events_flagged\":%ld,\"readings\":%ld,"
+               "\"readings_flagged\":%ld}",
+               first ? "" : ",", synth_kind_name((synth_kind_t)k), tt.events[k],
+               tt.w_events_hit[k], tt.ev_readings[k], tt.w_flagged[k]);
+        first = false;
+    }
     printf("},\"false_positives\":%ld,\"fp_pct\":%.4f,\"fp_within_1h_after_event\":%ld",
            tt.fp, fp_pct, tt.fp_after_event);
     if (min_recall >= 0 || max_fp_pct >= 0)

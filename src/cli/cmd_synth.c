@@ -5,6 +5,7 @@
  * Each file is written to NAME.tmp and renamed when complete, so a failed run (disk full, a
  * write error reported only by fclose) never leaves a truncated file under the final name. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -61,9 +62,11 @@ static void usage(FILE *f)
             "  -o, --out DIR     output directory, created if missing (default \".\")\n"
             "      --seed N      random seed, 0..2^64-1 (default 1); each station draws its\n"
             "                    own independent stream from it\n"
-            "      --anomalies   inject labelled sensor faults (spike, step, stuck, range) and\n"
-            "                    write SYNTH-...-Location_Vector.labels.csv beside each file\n"
-            "                    (columns event,kind,wban,first_utc,last_utc; default: off)\n"
+            "      --anomalies   inject labelled sensor faults (spike, step, stuck, range,\n"
+            "                    shift) and labelled weather that must not be flagged (front,\n"
+            "                    outflow, sunrise, foehn), and write\n"
+            "                    SYNTH-...-Location_Vector.labels.csv beside each file (columns\n"
+            "                    event,kind,wban,first_utc,last_utc,magnitude; default: off)\n"
             "      --list-stations  list the stations synth has a climate for, and exit\n"
             "  -h, --help        this help\n"
             "\n"
@@ -165,14 +168,16 @@ static int write_labels(const synth_t *g, const char *path, char *vbuf)
     FILE *f = open_tmp(tmp, path, vbuf);
     if (!f)
         return -1;
-    bool ok = fputs("event,kind,wban,first_utc,last_utc\n", f) >= 0;
+    bool ok = fputs("event,kind,wban,first_utc,last_utc,magnitude\n", f) >= 0;
     const size_t n = synth_event_count(g);
     for (size_t i = 0; i < n && ok; i++) {
         const synth_event_t *e = synth_event_at(g, i);
-        char a[32], b[32];
-        ok = fprintf(f, "%" PRIu32 ",%s,%05d,%s,%s\n", e->id, synth_kind_name(e->kind),
+        char a[32], b[32], m[32] = "";
+        if (!isnan(e->magnitude))
+            snprintf(m, sizeof m, "%.2f", e->magnitude);
+        ok = fprintf(f, "%" PRIu32 ",%s,%05d,%s,%s,%s\n", e->id, synth_kind_name(e->kind),
                      (int)e->wban, wx_time_iso(e->first_utc, a, sizeof a),
-                     wx_time_iso(e->last_utc, b, sizeof b)) > 0;
+                     wx_time_iso(e->last_utc, b, sizeof b), m) > 0;
     }
     if (!ok)
         fprintf(stderr, "synth: cannot write %s: %s\n", path, strerror(errno));

@@ -80,6 +80,16 @@ int options_analytics(int opt, const char *arg, wx_config_t *cfg)
             return bad("stuck-minutes", arg, "minutes from 5 to 10080");
         cfg->outlier.stuck_sec = (int32_t)(l * 60);
         return 1;
+    case OPT_SHIFT_MIN:
+        if (!options_parse_double(arg, &d) || d <= 0)
+            return bad("shift-min", arg, "a positive temperature difference");
+        cfg->outlier.shift_min = d;
+        return 1;
+    case OPT_SHIFT_MAX_MINUTES:
+        if (!options_parse_long(arg, &l) || l < 5 || l > 7 * 24 * 60)
+            return bad("shift-max-minutes", arg, "minutes from 5 to 10080");
+        cfg->outlier.shift_max_sec = (int32_t)(l * 60);
+        return 1;
     default:
         return 0;
     }
@@ -104,8 +114,13 @@ void options_analytics_help(FILE *f)
             "  --spike-sigma-floor C  spike: the smallest robust sigma (default: %g)\n"
             "  --step-max C           step: largest change between readings 5 min apart\n"
             "                         (default: %g)\n"
-            "  --stuck-minutes M      stuck: unchanged for this long is flagged (default: %d)\n",
+            "  --stuck-minutes M      stuck: unchanged for this long is flagged (default: %d)\n"
+            "  --shift-min C          level_shift: smallest jump in one interval that starts a\n"
+            "                         shift (default: %g)\n"
+            "  --shift-max-minutes M  level_shift: a shift not back by then is taken as the new\n"
+            "                         level (default: %d)\n",
             window_assign_name(d.hour_assign), d.min_valid, d.outlier.range_lo,
             d.outlier.range_hi, d.outlier.spike_k, d.outlier.spike_min_delta,
-            d.outlier.spike_sigma_floor, d.outlier.step_max, (int)(d.outlier.stuck_sec / 60));
+            d.outlier.spike_sigma_floor, d.outlier.step_max, (int)(d.outlier.stuck_sec / 60),
+            d.outlier.shift_min, (int)(d.outlier.shift_max_sec / 60));
 }

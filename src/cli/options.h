@@ -21,6 +21,8 @@ enum {
     OPT_SPIKE_SIGMA_FLOOR,
     OPT_STEP_MAX,
     OPT_STUCK_MINUTES,
+    OPT_SHIFT_MIN,
+    OPT_SHIFT_MAX_MINUTES,
     OPT_ANALYTICS_END
 };
 
@@ -33,7 +35,9 @@ enum {
         {"spike-min-delta", required_argument, NULL, OPT_SPIKE_MIN_DELTA},                     \
         {"spike-sigma-floor", required_argument, NULL, OPT_SPIKE_SIGMA_FLOOR},                 \
         {"step-max", required_argument, NULL, OPT_STEP_MAX},                                   \
-        {"stuck-minutes", required_argument, NULL, OPT_STUCK_MINUTES}
+        {"stuck-minutes", required_argument, NULL, OPT_STUCK_MINUTES},                         \
+        {"shift-min", required_argument, NULL, OPT_SHIFT_MIN},                                 \
+        {"shift-max-minutes", required_argument, NULL, OPT_SHIFT_MAX_MINUTES}
 
 /* Handles one analytics option. Returns 1 if it was one (0 if not), -1 with a message on
  * stderr for a bad value. */

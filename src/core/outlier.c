@@ -3,8 +3,9 @@
  * outlier_state_t holds, in fixed memory: a copy of the config; a ring of the last
  * spike_window accepted readings (the spike test's history; its last entry is also the step
  * test's "previous accepted reading"); the one valid reading still waiting for its successor
- * (with its forecast and whether it is a spike candidate, both computed when it arrived); and the
- * current run of identical values for the stuck test.
+ * (with its forecast and whether it is a spike candidate, both computed when it arrived, and its
+ * level-shift classification); the current run of identical values for the stuck test; and the
+ * level shift in force, if any (outlier_shift_t), with the last jump that started none.
  *
  * Surprising on purpose:
  * - A valid reading's verdict is given when the next valid reading arrives or when time passes
@@ -17,7 +18,10 @@
  * - Differences are per reading, not per second: a forecast across a gap of a few missing
  *   readings ignores the time elapsed. The successor test keeps that from flagging weather.
  * - Stuck and step readings are accepted (they enter the ring and become the previous reading);
- *   only missing, range and spike readings are kept out of the history. */
+ *   only missing, range and spike readings are kept out of the history. Readings of a level
+ *   shift enter it with the offset removed, so the ring holds the true series throughout.
+ * - Whether a reading is still shifted is decided when it arrives (forecast()), from the state
+ *   all earlier verdicts left; the start of a shift, like a spike, when its successor comes. */
 #include "outlier.h"
 
 #include <math.h>
@@ -28,6 +32,15 @@
 
 #include "wxser.h"
 
+/* A one-interval jump this much short of shift_min is still remembered (shift.open), so that
+ * its mirror is taken as its return rather than as a new shift. */
+#define OPEN_MARGIN 1.5
+/* A mirror is within half the jump, or this much (the weather moves in both intervals). */
+#define MIRROR_TOL 2.5
+/* The return, one interval after the last reading, lands this near the true forecast at least
+ * (a quarter of the offset for larger shifts). */
+#define MIRROR_TOL_BACK 2.0
+
 /* The valid reading whose verdict waits for its successor. */
 typedef struct outlier_pending {
     bool active;
@@ -37,7 +50,37 @@ typedef struct outlier_pending {
     bool candidate;  /* far enough from the forecast to be a spike if the successor returns */
     double expected; /* the forecast e (NaN without enough history) */
     double limit;    /* max(spike_k * sigma, spike_min_delta), for a candidate only (else NaN) */
+    /* Level shifts. While a shift is on, `adj` is its offset if this reading is still nearer
+     * the shifted level (shifted), else 0 and `ends` says the shift ends here (back, given up
+     * after shift_max_sec, or a gap). The spike test works on value - adj. */
+    bool shifted;
+    bool ends;
+    bool ends_fresh; /* the shift was given up: start the history over at this reading */
+    double adj;
+    /* No shift on: whether this reading may start one (a jump near shift_min in one interval),
+     * with the jump, the hour's median difference, the two differences before it (NaN where
+     * not one interval apart) and the least deviation that counts (shift_min or k sigmas). */
+    bool entry;
+    double jump;
+    double med;
+    double pre1, pre2;
+    double lim;
 } outlier_pending_t;
+
+/* The level shift in force: the sensor reads `offset` away from the true series. */
+typedef struct outlier_shift {
+    bool active;
+    /* The last jump that is not known to have come back: a shift given up (after
+     * shift_max_sec or a gap) or a jump of shift_min that started no shift (flagged `step`, or
+     * not calm). For shift_max_sec after open_time, a jump that mirrors it is its return, not a
+     * new shift. */
+    bool open;
+    double open_jump;
+    wx_time_t open_time;
+    double offset; /* the deviation of the reading that started it */
+    double jump;   /* that reading minus the previous accepted one */
+    wx_time_t start;
+} outlier_shift_t;
 
 /* The current run of one value (to 0.1 °C) for the stuck test. */
 typedef struct outlier_run {
@@ -56,6 +99,7 @@ struct outlier_state {
     int ring_n;
     outlier_pending_t pending;
     outlier_run_t run;
+    outlier_shift_t shift;
     /* The ring's consecutive differences, kept sorted as the ring slides, so the spike test's
      * median is a lookup and its MAD one linear walk (this ran on every reading). */
     double sdiff[OUTLIER_WINDOW_MAX];
@@ -77,6 +121,8 @@ const char *outlier_reason_name(outlier_reason_t r)
         return "step";
     case OUTLIER_STUCK:
         return "stuck";
+    case OUTLIER_LEVEL_SHIFT:
+        return "level_shift";
     }
     return "unknown";
 }
@@ -96,6 +142,11 @@ void outlier_config_default(outlier_config_t *c)
     c->step_max_gap_sec = 600;
     c->stuck_sec = 10800;
     c->history_gap_sec = 3600;
+    c->shift_min = 5.5;
+    c->shift_calm = 1.5;
+    c->shift_spread = 1.0;
+    c->shift_interval_sec = 300;
+    c->shift_max_sec = 21600;
 }
 
 #if defined(__GNUC__)
@@ -151,6 +202,21 @@ int outlier_config_check(const outlier_config_t *c, char *errstr, size_t errstr_
     if (c->history_gap_sec <= 0)
         return config_error(errstr, errstr_size, "history_gap_sec must be > 0, got %d",
                             (int)c->history_gap_sec);
+    if (!(c->shift_min > 0) || !isfinite(c->shift_min))
+        return config_error(errstr, errstr_size, "shift_min must be > 0 °C, got %g",
+                            c->shift_min);
+    if (!(c->shift_calm >= 0) || !isfinite(c->shift_calm))
+        return config_error(errstr, errstr_size, "shift_calm must be >= 0 °C, got %g",
+                            c->shift_calm);
+    if (!(c->shift_spread >= 0) || !isfinite(c->shift_spread))
+        return config_error(errstr, errstr_size, "shift_spread must be >= 0 °C, got %g",
+                            c->shift_spread);
+    if (c->shift_interval_sec <= 0)
+        return config_error(errstr, errstr_size, "shift_interval_sec must be > 0, got %d",
+                            (int)c->shift_interval_sec);
+    if (c->shift_max_sec <= 0)
+        return config_error(errstr, errstr_size, "shift_max_sec must be > 0, got %d",
+                            (int)c->shift_max_sec);
     return 0;
 }
 
@@ -197,6 +263,8 @@ static void verdict(outlier_verdict_t *v, uint64_t id, wx_time_t time, double va
     v->reason = reason;
     v->expected = expected;
     v->threshold = threshold;
+    v->offset = NAN;
+    v->jump = NAN;
 }
 
 /* head and i are both below the window, so one subtraction wraps (a division per call was a
@@ -290,14 +358,168 @@ static double median_deviation(const double *a, int n, double med)
     return (kth_deviation(a, n, med, n / 2 - 1) + kth_deviation(a, n, med, n / 2)) / 2.0;
 }
 
+static double median3(double a, double b, double c)
+{
+    return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
+/* The level-shift part of a reading's arrival, while a shift is on (the history holds every
+ * earlier verdict): is this reading still nearer the shifted level than the true one, or does
+ * the shift end here (back, given up after shift_max_sec, or a gap)? */
+static void shift_follow(outlier_state_t *s, outlier_pending_t *p)
+{
+    const outlier_config_t *c = &s->cfg;
+    int n = s->ring_n;
+    /* The ring holds the true series (the offset removed) since the jump. */
+    if (n == 0 || passed(s->shift.start, p->time, c->shift_max_sec) ||
+        !within(s->ring_time[ring_index(s, n - 1)], p->time, c->history_gap_sec)) {
+        p->ends = p->ends_fresh = true;
+        return;
+    }
+    const int last = ring_index(s, n - 1);
+    double e = s->ring_value[last];
+    if (n >= c->spike_min_history)
+        e += sorted_median(s->sdiff, s->n_sdiff);
+    /* One interval on, the return is a jump that mirrors the shift: the reading lands within
+     * max(MIRROR_TOL_BACK, |offset| / 4) of the true forecast (the hour's trend, or the local one). Weather that moves a few degrees
+     * during the shift is not taken for it. After missing readings, whichever level is nearer. */
+    const double o = s->shift.offset;
+    bool back;
+    if (within(s->ring_time[last], p->time, c->shift_interval_sec)) {
+        const double tol = fmax(MIRROR_TOL_BACK, fabs(o) / 4.0);
+        back = fabs(p->value - e) <= tol;
+        if (!back && n >= 4) {
+            /* or of the local trend (the last three differences), when the weather has just
+             * turned: a front arriving during the shift */
+            const double *v = s->ring_value;
+            const int i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3),
+                      i4 = ring_index(s, n - 4);
+            const double r = median3(v[last] - v[i2], v[i2] - v[i3], v[i3] - v[i4]);
+            back = fabs(p->value - (v[last] + r)) <= tol;
+        }
+    } else
+        back = !(fabs(p->value - o - e) < fabs(p->value - e));
+    if (back) {
+        p->ends = true;
+    } else {
+        p->shifted = true;
+        p->adj = o;
+    }
+}
+
+/* No shift on: could this reading start one? `last` is the ring's last entry, `med` the
+ * median difference; the caller checked spike_min_history and history_gap_sec. */
+static void shift_entry(outlier_state_t *s, outlier_pending_t *p, int last, double med)
+{
+    const outlier_config_t *c = &s->cfg;
+    const int n = s->ring_n;
+    if (n < 3 || !within(s->ring_time[last], p->time, c->step_max_gap_sec))
+        return;
+    const double jump = p->value - s->ring_value[last];
+    /* Most readings stop here: no jump near shift_min from the hour's trend, nor from any
+     * difference of the hour (the last one among them), the sorted ones' extremes bounding. */
+    const double near = c->shift_min - OPEN_MARGIN;
+    if (fabs(jump - med) < near && fabs(jump - s->sdiff[0]) < near &&
+        fabs(jump - s->sdiff[s->n_sdiff - 1]) < near)
+        return;
+    /* A jump out of a value held stuck_sec is a stuck sensor coming back, not a new fault. */
+    if (s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))
+        return;
+    const int i2 = ring_index(s, n - 2), i3 = ring_index(s, n - 3);
+    /* Across a missing reading a jump cannot start a shift (its interval is unknown), but it
+     * is remembered, so that its return is not taken for one. */
+    p->lim = INFINITY;
+    if (!within(s->ring_time[last], p->time, c->shift_interval_sec)) {
+        if (fabs(jump - med) >= near) {
+            p->entry = true;
+            p->jump = jump;
+            p->med = med;
+            p->pre1 = p->pre2 = NAN;
+        }
+        return;
+    }
+    double pre1 = NAN, pre2 = NAN;
+    if (within(s->ring_time[i2], s->ring_time[last], c->shift_interval_sec)) {
+        pre1 = s->ring_value[last] - s->ring_value[i2];
+        if (within(s->ring_time[i3], s->ring_time[i2], c->shift_interval_sec))
+            pre2 = s->ring_value[i2] - s->ring_value[i3];
+    }
+    if (!(fabs(jump - med) >= near || fabs(jump - pre1) >= near))
+        return;
+    /* As far out as the spike test's k sigmas of this hour's differences, too. */
+    double sigma = fmax(1.4826 * median_deviation(s->sdiff, s->n_sdiff, med),
+                        c->spike_sigma_floor);
+    p->entry = true;
+    p->jump = jump;
+    p->med = med;
+    p->pre1 = pre1;
+    p->pre2 = pre2;
+    p->lim = fmax(c->shift_min, c->spike_k * sigma);
+}
+
+
+/* Whether the pending reading, a jump (p->entry), starts a level shift given its successor;
+ * the offset in *offset. Otherwise *offset is the largest deviation found (NaN without a
+ * successor), for the record of jumps that started nothing. Two ways to be "one interval
+ * carries the whole change":
+ * - against the hour's trend (median difference m): the jump deviates >= lim from m and the
+ *   two intervals before and the one after add at most max(shift_calm, |dev| / 4) net of m;
+ * - against the local trend r (the median of those three differences, or the mean of two):
+ *   the jump deviates >= lim from r and each of them lies within shift_spread of r; this one
+ *   follows a trend that has just changed (a sunrise, a front already under way). */
+static bool shift_starts(const outlier_state_t *s, const outlier_pending_t *p,
+                         const double *successor, double *offset)
+{
+    const outlier_config_t *c = &s->cfg;
+    double dev = p->jump - p->med;
+    *offset = successor ? NAN : dev;
+    if (!successor)
+        return false;
+    const double post = *successor - p->value;
+    double net = post - p->med;
+    if (!isnan(p->pre1))
+        net += p->pre1 - p->med;
+    if (!isnan(p->pre2))
+        net += p->pre2 - p->med;
+    if (fabs(dev) >= p->lim && fabs(net) <= fmax(c->shift_calm, fabs(dev) / 4.0)) {
+        *offset = dev;
+        return true;
+    }
+    double best = dev;
+    if (!isnan(p->pre1)) {
+        double r = isnan(p->pre2) ? (p->pre1 + post) / 2.0 : median3(p->pre1, p->pre2, post);
+        double local = p->jump - r;
+        double spread = fmax(fabs(p->pre1 - r), fabs(post - r));
+        if (!isnan(p->pre2))
+            spread = fmax(spread, fabs(p->pre2 - r));
+        if (fabs(local) >= p->lim && spread <= c->shift_spread) {
+            *offset = local;
+            return true;
+        }
+        if (fabs(local) > fabs(best))
+            best = local;
+    }
+    *offset = best;
+    return false;
+}
+
 /* The spike test's first half, when a valid reading arrives: its forecast from the history and
- * whether it is far enough from it to be a spike if its successor comes back. */
+ * whether it is far enough from it to be a spike if its successor comes back. During a shift
+ * it judges value - offset against the true series. The level-shift part comes with it. */
 static void forecast(outlier_state_t *s, outlier_pending_t *p)
 {
     const outlier_config_t *c = &s->cfg;
     p->candidate = false;
     p->expected = NAN;
     p->limit = NAN;
+    p->shifted = p->ends = p->ends_fresh = p->entry = false;
+    p->adj = 0.0;
+    /* jump, med, pre1, pre2 and lim are read only when entry is set, and set with it. */
+    if (s->shift.active) {
+        shift_follow(s, p);
+        if (p->ends_fresh)
+            return; /* the history is started over at this reading */
+    }
     int n = s->ring_n;
     if (n < c->spike_min_history)
         return;
@@ -309,28 +531,42 @@ static void forecast(outlier_state_t *s, outlier_pending_t *p)
     int nd = s->n_sdiff; /* n - 1 */
     double med = sorted_median(s->sdiff, nd);
     p->expected = s->ring_value[last] + med;
+    if (!s->shift.active)
+        shift_entry(s, p, last, med);
+    const double x = p->value - p->adj;
     /* The limit is at least spike_min_delta: a reading that close to its forecast is no
      * candidate whatever the spread, and most readings are (this skips the MAD for them). */
-    if (!(fabs(p->value - p->expected) > c->spike_min_delta))
+    if (!(fabs(x - p->expected) > c->spike_min_delta))
         return;
     double mad = median_deviation(s->sdiff, nd, med);
     double sigma = fmax(1.4826 * mad, c->spike_sigma_floor);
     p->limit = fmax(c->spike_k * sigma, c->spike_min_delta);
-    p->candidate = fabs(p->value - p->expected) > p->limit;
+    p->candidate = fabs(x - p->expected) > p->limit;
     if (!p->candidate)
         p->limit = NAN;
 }
 
-/* Gives the pending reading its verdict, with the successor's value or without one (NULL), and
- * applies what it changes in the history. */
+static void shift_verdict(outlier_state_t *s, outlier_verdict_t *out, const outlier_pending_t *p)
+{
+    verdict(out, p->id, p->time, p->value, OUTLIER_LEVEL_SHIFT, p->value - s->shift.offset,
+            s->cfg.shift_min);
+    out->offset = s->shift.offset;
+    out->jump = s->shift.jump;
+}
+
+/* Gives the pending reading its verdict, with its successor (NULL: none within the lookahead),
+ * and applies what it changes in the history. */
 static void decide(outlier_state_t *s, const double *successor, outlier_verdict_t *out)
 {
     const outlier_config_t *c = &s->cfg;
     outlier_pending_t *p = &s->pending;
     p->active = false;
+    const double x = p->value - p->adj; /* on the true series' scale */
 
+    /* The successor is taken on the same scale: a return to the true level is no spike's
+     * return. */
     if (p->candidate && successor &&
-        fabs(*successor - p->expected) <= fabs(p->value - p->expected) / 2.0) {
+        fabs(*successor - p->adj - p->expected) <= fabs(x - p->expected) / 2.0) {
         /* A spike stays out of the history, the previous reading and the stuck run. */
         verdict(out, p->id, p->time, p->value, OUTLIER_SPIKE, p->expected, p->limit);
         return;
@@ -338,14 +574,55 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
 
     outlier_reason_t reason = OUTLIER_NONE;
     double expected = NAN, threshold = NAN;
-    bool fresh = true; /* start the history over at this reading */
-    if (s->ring_n > 0) {
+    bool fresh = true;   /* start the history over at this reading */
+    double kept = x;     /* what enters the history: the true series' value */
+    if (p->shifted) {
+        /* Still at the shifted level: flagged; the true series goes on without the offset. */
+        reason = OUTLIER_LEVEL_SHIFT;
+        fresh = false;
+    } else {
+        if (p->ends) {
+            s->shift.active = false;
+            s->shift.open = p->ends_fresh;
+            s->shift.open_jump = s->shift.offset;
+            s->shift.open_time = p->time;
+        }
+        if (p->entry) {
+            double off;
+            bool starts = shift_starts(s, p, successor, &off);
+            /* A jump that mirrors a recent one that started nothing is that one's return. */
+            if (starts && s->shift.open &&
+                within(s->shift.open_time, p->time, c->shift_max_sec) &&
+                fabs(off + s->shift.open_jump) <
+                    fmax(fabs(s->shift.open_jump) / 2.0, MIRROR_TOL))
+                starts = false;
+            if (starts) {
+                s->shift.active = true;
+                s->shift.open = false;
+                s->shift.offset = off;
+                s->shift.jump = p->jump;
+                s->shift.start = p->time;
+                reason = OUTLIER_LEVEL_SHIFT;
+                fresh = false;
+                kept = p->value - off;
+            } else if (fabs(off) >= c->shift_min - OPEN_MARGIN) {
+                /* a jump that started no shift */
+                s->shift.open = true;
+                s->shift.open_jump = off;
+                s->shift.open_time = p->time;
+            }
+        }
+    }
+
+    if (reason == OUTLIER_NONE && s->ring_n > 0 && !p->ends_fresh) {
         int last = ring_index(s, s->ring_n - 1);
         wx_time_t prev_time = s->ring_time[last];
         double prev_value = s->ring_value[last];
         fresh = !within(prev_time, p->time, c->history_gap_sec);
+        /* A jump out of a value held stuck_sec is the stuck sensor coming back: not a step. */
         if (within(prev_time, p->time, c->step_max_gap_sec) &&
-            fabs(p->value - prev_value) > c->step_max) {
+            fabs(p->value - prev_value) > c->step_max &&
+            !(s->run.active && passed(s->run.start, s->run.last, c->stuck_sec))) {
             reason = OUTLIER_STEP;
             expected = prev_value;
             threshold = c->step_max;
@@ -369,10 +646,13 @@ static void decide(outlier_state_t *s, const double *successor, outlier_verdict_
     }
 
     if (fresh)
-        ring_reset(s, p->time, p->value);
+        ring_reset(s, p->time, kept);
     else
-        ring_append(s, p->time, p->value);
-    verdict(out, p->id, p->time, p->value, reason, expected, threshold);
+        ring_append(s, p->time, kept);
+    if (reason == OUTLIER_LEVEL_SHIFT)
+        shift_verdict(s, out, p);
+    else
+        verdict(out, p->id, p->time, p->value, reason, expected, threshold);
 }
 
 int outlier_push(outlier_state_t *s, uint64_t id, wx_time_t time, double value, bool missing,
@@ -435,6 +715,20 @@ void outlier_save(const outlier_state_t *s, wxbuf_t *out)
     wxser_u8(out, s->pending.candidate);
     wxser_f64(out, s->pending.expected);
     wxser_f64(out, s->pending.limit);
+    wxser_u8(out, (uint8_t)(s->pending.shifted | s->pending.ends << 1 | s->pending.ends_fresh << 2 |
+                            s->pending.entry << 3));
+    wxser_f64(out, s->pending.adj);
+    wxser_f64(out, s->pending.jump);
+    wxser_f64(out, s->pending.med);
+    wxser_f64(out, s->pending.pre1);
+    wxser_f64(out, s->pending.pre2);
+    wxser_f64(out, s->pending.lim);
+    wxser_u8(out, (uint8_t)(s->shift.active | s->shift.open << 1));
+    wxser_f64(out, s->shift.offset);
+    wxser_f64(out, s->shift.jump);
+    wxser_i64(out, s->shift.start);
+    wxser_f64(out, s->shift.open_jump);
+    wxser_i64(out, s->shift.open_time);
     wxser_u8(out, s->run.active);
     wxser_f64(out, s->run.tenths);
     wxser_i64(out, s->run.start);
@@ -469,6 +763,25 @@ int outlier_load(outlier_state_t *s, wxser_reader_t *in)
     s->pending.candidate = wxser_get_u8(in) != 0;
     s->pending.expected = wxser_get_f64(in);
     s->pending.limit = wxser_get_f64(in);
+    uint8_t flags = wxser_get_u8(in);
+    s->pending.shifted = flags & 1;
+    s->pending.ends = flags >> 1 & 1;
+    s->pending.ends_fresh = flags >> 2 & 1;
+    s->pending.entry = flags >> 3 & 1;
+    s->pending.adj = wxser_get_f64(in);
+    s->pending.jump = wxser_get_f64(in);
+    s->pending.med = wxser_get_f64(in);
+    s->pending.pre1 = wxser_get_f64(in);
+    s->pending.pre2 = wxser_get_f64(in);
+    s->pending.lim = wxser_get_f64(in);
+    uint8_t sf = wxser_get_u8(in);
+    s->shift.active = sf & 1;
+    s->shift.open = sf >> 1 & 1;
+    s->shift.offset = wxser_get_f64(in);
+    s->shift.jump = wxser_get_f64(in);
+    s->shift.start = wxser_get_i64(in);
+    s->shift.open_jump = wxser_get_f64(in);
+    s->shift.open_time = wxser_get_i64(in);
     s->run.active = wxser_get_u8(in) != 0;
     s->run.tenths = wxser_get_f64(in);
     s->run.start = wxser_get_i64(in);

@@ -11,12 +11,23 @@
  *            flagged when |x - e| > max(spike_k * sigma, spike_min_delta) and the next valid
  *            reading within lookahead_sec lies within |x - e| / 2 of e (a spike returns; a front
  *            or a sensor step does not). Needs at least spike_min_history accepted readings.
+ *   level_shift  (before step) a jump of at least max(shift_min, spike_k * sigma) from the
+ *            trend in ONE interval (shift_interval_sec), the neighbouring intervals (two before,
+ *            one after: the successor) calm, against the hour's median difference (they add at
+ *            most max(shift_calm, |dev| / 4)) or against their own median (each within
+ *            shift_spread). It is flagged, and so is every later reading until the return: a
+ *            reading within max(2, |offset| / 4) of the true forecast one interval on (the
+ *            true series is followed with the offset removed), or nearer the true level than
+ *            the shifted one after missing readings; the return is not flagged. The shift is
+ *            given up (the level accepted) after shift_max_sec or a gap of history_gap_sec;
+ *            a later jump that mirrors a shift given up, or a jump that started none, is its
+ *            return and starts nothing. A jump out of a stuck run is neither shift nor step.
  *   step     |x - previous accepted value| > step_max, when the two are at most
  *            step_max_gap_sec apart (a jump the climate does not make in 5 minutes)
  *   stuck    the value has not changed (to 0.1 °C) for stuck_sec or more: every reading from
  *            that point of the run on is flagged, until the value changes
- * Because the spike test looks at the next reading, the verdict on a valid reading is given
- * when the next valid reading arrives, or when outlier_advance() moves time past its
+ * Because the spike and level-shift tests look at the next reading, the verdict on a valid
+ * reading is given when the next valid reading arrives, or when outlier_advance() moves time past its
  * lookahead; outlier_push() therefore returns verdicts for *earlier* readings too.
  *
  * "Accepted" readings (the history the spike and step tests compare with) are the valid ones
@@ -41,10 +52,13 @@ typedef enum {
     OUTLIER_RANGE,
     OUTLIER_SPIKE,
     OUTLIER_STEP,
-    OUTLIER_STUCK
+    OUTLIER_STUCK,
+    OUTLIER_LEVEL_SHIFT
 } outlier_reason_t;
 
-/* "missing", "range", "spike", "step", "stuck" ("none" for OUTLIER_NONE). */
+#define OUTLIER_REASON_COUNT (OUTLIER_LEVEL_SHIFT + 1)
+
+/* "missing", "range", "spike", "step", "stuck", "level_shift" ("none" for OUTLIER_NONE). */
 const char *outlier_reason_name(outlier_reason_t r);
 
 typedef struct outlier_config {
@@ -60,6 +74,11 @@ typedef struct outlier_config {
     int32_t step_max_gap_sec; /* 600: the step test compares readings at most 10 minutes apart */
     int32_t stuck_sec;        /* 10800: 3 hours without any change */
     int32_t history_gap_sec;  /* 3600: a gap longer than this clears the history */
+    double shift_min;         /* 5.5 °C: the smallest one-interval jump a level shift starts with */
+    double shift_calm;        /* 1.5 °C: how much the intervals around the jump may add to it */
+    double shift_spread;      /* 1.0 °C: ... or how far they may lie from their own median */
+    int32_t shift_interval_sec; /* 300: the jump and the two intervals before are one each */
+    int32_t shift_max_sec;    /* 21600: a shift not back after 6 h is taken as the new level */
 } outlier_config_t;
 
 void outlier_config_default(outlier_config_t *c);
@@ -70,7 +89,9 @@ int outlier_config_check(const outlier_config_t *c, char *errstr, size_t errstr_
  * the evidence members are NaN. Evidence: spike: expected = forecast, threshold = the deviation
  * limit used; step: expected = previous accepted value, threshold = step_max; range: expected =
  * NaN, threshold = the limit crossed; stuck: expected = the stuck value, threshold = stuck_sec
- * (seconds); missing: both NaN. */
+ * (seconds); level_shift: expected = the reading less the offset (the estimated true value),
+ * threshold = shift_min, offset = the shift's offset, jump = the change of the reading that
+ * started it; missing: both NaN. offset and jump are NaN for every other reason. */
 typedef struct outlier_verdict {
     uint64_t id;
     wx_time_t time;
@@ -78,6 +99,8 @@ typedef struct outlier_verdict {
     outlier_reason_t reason;
     double expected;
     double threshold;
+    double offset; /* level_shift only */
+    double jump;   /* level_shift only */
 } outlier_verdict_t;
 
 typedef struct outlier_state outlier_state_t;

@@ -13,7 +13,7 @@
 #include "wban_map.h"
 #include "wxser.h"
 
-#define SNAPSHOT_VERSION 3 /* 3: per-station event time, source files (earlier ones refused) */
+#define SNAPSHOT_VERSION 3 /* 3: per-station event time, source files, level shifts (earlier ones refused) */
 
 typedef struct buffered {
     wx_time_t utc;

@@ -43,8 +43,9 @@
 #define FLAGGED_PER_YEAR 5.0    /* runs of 1-12 rows with flag 3 */
 #define CRX_VERSION 2.623
 
-/* Faults per station-year. */
-static const double EVENT_RATE[SYNTH_KIND_COUNT] = {0, 24.0, 6.0, 4.0, 12.0};
+/* Faults, and labelled weather, per station-year. */
+static const double EVENT_RATE[SYNTH_KIND_COUNT] = {0, 24.0, 6.0, 4.0, 12.0, 12.0,
+                                                    6.0, 6.0, 6.0, 6.0};
 
 /* ---- climate table ---------------------------------------------------------------------- */
 
@@ -99,8 +100,13 @@ const synth_climate_t *synth_climate_at(size_t i)
     return i < N_CLIMATES ? &CLIMATES[i] : NULL;
 }
 
-static const char *const KIND_NAMES[SYNTH_KIND_COUNT] = {"none", "spike", "step", "stuck",
-                                                         "range"};
+static const char *const KIND_NAMES[SYNTH_KIND_COUNT] = {
+    "none", "spike", "step", "stuck", "range", "shift", "front", "outflow", "sunrise", "foehn"};
+
+bool synth_kind_is_weather(synth_kind_t k)
+{
+    return k == SYNTH_FRONT || k == SYNTH_OUTFLOW || k == SYNTH_SUNRISE || k == SYNTH_FOEHN;
+}
 
 const char *synth_kind_name(synth_kind_t k)
 {
@@ -276,7 +282,10 @@ typedef struct node {
 typedef struct anomaly {
     synth_event_t ev;
     int64_t s, e;  /* first and last reading index */
-    double delta;  /* spike: signed offset; step: signed offset */
+    double delta;  /* spike, step, shift: signed offset; weather: the signed change */
+    /* Weather: from phase seconds after the first reading's time, the change comes over dur s
+     * (smoothstep), holds hold s, and goes back linearly over rec s. */
+    double phase, dur, hold, rec;
 } anomaly_t;
 
 /* An outage or a run of flagged rows (UTC times of the first and last reading). */
@@ -751,13 +760,16 @@ static int draw_anomalies(synth_t *g)
         return -1;
     const int64_t margin = SYNTH_EVENT_MARGIN_SEC / SYNTH_STEP_SEC;
     /* Longest first, so the long ones still find room. */
-    static const synth_kind_t order[] = {SYNTH_STUCK, SYNTH_STEP, SYNTH_RANGE, SYNTH_SPIKE};
+    static const synth_kind_t order[] = {SYNTH_STUCK,   SYNTH_STEP,    SYNTH_RANGE,
+                                         SYNTH_SPIKE,   SYNTH_FRONT,   SYNTH_SUNRISE,
+                                         SYNTH_FOEHN,   SYNTH_OUTFLOW, SYNTH_SHIFT};
     size_t placed = 0;
     for (size_t oi = 0; oi < sizeof order / sizeof order[0]; oi++) {
         const synth_kind_t kind = order[oi];
         for (int64_t c = 0; c < want[kind]; c++) {
             int64_t len = 1;
-            double delta = 0;
+            double delta = 0, phase = 0, dur = 0, hold = 0, rec = 0;
+            double local_hour = -1; /* >= 0: start at this local standard time of day */
             const double sign = rng_unif(&rng) < 0.5 ? -1.0 : 1.0;
             switch (kind) {
             case SYNTH_SPIKE:
@@ -773,13 +785,59 @@ static int draw_anomalies(synth_t *g)
             case SYNTH_RANGE:
                 len = rng_int(&rng, 1, 3);
                 break;
+            case SYNTH_SHIFT:
+                len = rng_int(&rng, 12, 36); /* 1-3 h */
+                delta = sign * (6.0 + 6.0 * rng_unif(&rng));
+                break;
+            case SYNTH_FRONT:
+                delta = -(7.0 + 2.0 * rng_unif(&rng));
+                dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
+                hold = (1.0 + 2.0 * rng_unif(&rng)) * 3600.0;
+                rec = (3.0 + 3.0 * rng_unif(&rng)) * 3600.0;
+                break;
+            case SYNTH_OUTFLOW:
+                delta = -(4.0 + 4.0 * rng_unif(&rng));
+                dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
+                hold = 20.0 * 60.0 * rng_unif(&rng);
+                rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
+                local_hour = 13.0 + 6.0 * rng_unif(&rng);
+                break;
+            case SYNTH_SUNRISE:
+                delta = 4.0 + 2.0 * rng_unif(&rng);
+                dur = (1.5 + 0.5 * rng_unif(&rng)) * 3600.0;
+                hold = 2.0 * 3600.0;
+                rec = 4.0 * 3600.0;
+                local_hour = 6.0 + 1.5 * rng_unif(&rng);
+                break;
+            case SYNTH_FOEHN:
+                delta = 4.5 + 1.0 * rng_unif(&rng);
+                dur = 600.0;
+                hold = (1.0 + 3.0 * rng_unif(&rng)) * 3600.0;
+                rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
+                break;
             default:
                 break;
+            }
+            if (synth_kind_is_weather(kind)) {
+                phase = 300.0 * rng_unif(&rng);
+                len = (int64_t)ceil((phase + dur + hold + rec) / SYNTH_STEP_SEC) + 1;
             }
             if (n - 2 * margin - len < 1)
                 continue; /* the range is too short for this fault */
             for (int attempt = 0; attempt < 2000; attempt++) {
-                const int64_t s0 = rng_int(&rng, margin, n - margin - len);
+                int64_t s0 = rng_int(&rng, margin, n - margin - len);
+                if (local_hour >= 0) {
+                    /* Move back to that time of the reading's local day (or the day before). */
+                    const wx_time_t t = g->p.first + s0 * SYNTH_STEP_SEC +
+                                        (wx_time_t)g->st.lst_offset_min * WX_MINUTE;
+                    const int64_t tod = t - wx_floor_div(t, WX_DAY) * WX_DAY;
+                    int64_t back = (tod - (int64_t)(local_hour * 3600.0)) / SYNTH_STEP_SEC;
+                    if (back < 0)
+                        back += 288;
+                    s0 -= back;
+                    if (s0 < margin)
+                        continue;
+                }
                 const wx_time_t a = g->p.first + s0 * SYNTH_STEP_SEC;
                 const wx_time_t b = a + (len - 1) * SYNTH_STEP_SEC;
                 if (!place_ok(g, placed, a, b))
@@ -788,7 +846,12 @@ static int draw_anomalies(synth_t *g)
                 an->s = s0;
                 an->e = s0 + len - 1;
                 an->delta = delta;
+                an->phase = phase;
+                an->dur = dur;
+                an->hold = hold;
+                an->rec = rec;
                 an->ev.kind = kind;
+                an->ev.magnitude = kind == SYNTH_STUCK || kind == SYNTH_RANGE ? NAN : delta;
                 an->ev.wban = g->st.wban;
                 an->ev.first_utc = a;
                 an->ev.last_utc = b;
@@ -907,6 +970,21 @@ const synth_event_t *synth_event_at(const synth_t *g, size_t i)
     return i < g->n_events ? &g->events[i] : NULL;
 }
 
+/* The change a labelled weather event makes to the reading at t. */
+static double weather_delta(const anomaly_t *an, wx_time_t t)
+{
+    const double a = (double)(t - an->ev.first_utc) - an->phase;
+    if (a <= 0)
+        return 0.0;
+    if (a < an->dur)
+        return an->delta * smoothstep(a / an->dur);
+    if (a < an->dur + an->hold)
+        return an->delta;
+    if (a < an->dur + an->hold + an->rec)
+        return an->delta * (1.0 - (a - an->dur - an->hold) / an->rec);
+    return 0.0;
+}
+
 /* The row kind of the reading at t, and the flagged-row pattern. */
 static synth_row_t row_at(synth_t *g, wx_time_t t, int *pattern)
 {
@@ -995,7 +1073,14 @@ int synth_next(synth_t *g, uscrn_reading_t *out, synth_label_t *label)
                 switch (an->ev.kind) {
                 case SYNTH_SPIKE:
                 case SYNTH_STEP:
+                case SYNTH_SHIFT:
                     r.air_temperature = round_to(r.air_temperature + an->delta, 10.0);
+                    break;
+                case SYNTH_FRONT:
+                case SYNTH_OUTFLOW:
+                case SYNTH_SUNRISE:
+                case SYNTH_FOEHN:
+                    r.air_temperature = round_to(r.air_temperature + weather_delta(an, t), 10.0);
                     break;
                 case SYNTH_STUCK:
                     r.air_temperature = g->last_air;

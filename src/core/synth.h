@@ -33,12 +33,21 @@ typedef enum synth_kind {
     SYNTH_STEP,     /* an offset of ±9..15 °C for 1-6 h, then back */
     SYNTH_STUCK,    /* the value frozen at the previous reading's for 4-12 h */
     SYNTH_RANGE,    /* 1-3 readings of a physically impossible value (|x| 65..99.9 °C) */
+    SYNTH_SHIFT,    /* a level shift: an offset of ±6..12 °C from one reading for 1-3 h, then back */
+    /* Weather that must NOT be flagged, added to the synthetic weather and labelled so that a
+     * benchmark can count the readings flagged in it (docs/synth.md): */
+    SYNTH_FRONT,    /* a cold front: -7..-9 °C over 15-30 min, held 1-3 h, back over 3-6 h */
+    SYNTH_OUTFLOW,  /* a storm outflow in the afternoon: -4..-8 °C over 15-30 min, back in 1-2 h */
+    SYNTH_SUNRISE,  /* a fast morning warming: +4..+6 °C more over 1.5-2 h after sunrise */
+    SYNTH_FOEHN,    /* a foehn-like warm jump: +4.5..+5.5 °C over 10 min, held 1-4 h */
 } synth_kind_t;
 
-#define SYNTH_KIND_COUNT 5
+#define SYNTH_KIND_COUNT 10
 
-/* "none", "spike", "step", "stuck", "range". */
+/* "none", "spike", "step", "stuck", "range", "shift", "front", "outflow", "sunrise", "foehn". */
 const char *synth_kind_name(synth_kind_t k);
+/* Whether the kind is labelled weather (front, outflow, sunrise, foehn) rather than a fault. */
+bool synth_kind_is_weather(synth_kind_t k);
 /* The kind with that name (not "none"); SYNTH_NONE when there is none. */
 synth_kind_t synth_kind_from_name(const char *name);
 
@@ -56,12 +65,15 @@ typedef struct synth_event {
     int32_t wban;
     wx_time_t first_utc;
     wx_time_t last_utc;
+    /* The size, °C: the signed offset of a spike, step or shift, the signed change of a weather
+     * event; NaN for stuck and range. */
+    double magnitude;
 } synth_event_t;
 
 /* Per-reading ground truth. */
 typedef struct synth_label {
     synth_row_t row;
-    synth_kind_t kind; /* SYNTH_NONE unless an injected fault altered this reading */
+    synth_kind_t kind; /* SYNTH_NONE unless an injected fault or labelled weather altered it */
     uint32_t event_id; /* 0 unless kind != SYNTH_NONE */
     double true_air_temperature; /* the value before the fault (NaN on missing/flagged rows) */
 } synth_label_t;

@@ -202,6 +202,10 @@ void wxjson_outlier(const outlier_event_t *o, wxbuf_t *out)
     put_string(out, "reason", outlier_reason_name(o->v.reason));
     put_number(out, "expected", o->v.expected, 2);
     put_number(out, "threshold", o->v.threshold, 2);
+    if (o->v.reason == OUTLIER_LEVEL_SHIFT) {
+        put_number(out, "offset", o->v.offset, 2);
+        put_number(out, "jump", o->v.jump, 2);
+    }
     put_time(out, "utc_time", o->v.time);
     put_wban(out, "wban", o->wban);
     put_string(out, "station_name", station_name(o->wban));

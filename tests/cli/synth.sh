@@ -110,12 +110,13 @@ expect_rc 0 "seed 78"
 
 # --anomalies: a labels file with the header and events inside the file's time range.
 L="$TMP/r1/SYNTH-CRNS0101-05-2025-TX_Bronte_11_NNE.labels.csv"
-[ "$(head -1 "$L")" = "event,kind,wban,first_utc,last_utc" ] || fail "labels header is $(head -1 "$L")"
+[ "$(head -1 "$L")" = "event,kind,wban,first_utc,last_utc,magnitude" ] || fail "labels header is $(head -1 "$L")"
 nev=$(($(wc -l <"$L") - 1))
 [ "$nev" -ge 1 ] || fail "30 days with --anomalies gave no events"
 ISO='2025-01-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:00Z'
-awk -F, -v iso="^$ISO\$" 'NR > 1 && ($2 !~ /^(spike|step|stuck|range)$/ || $3 != "03072" ||
-         $4 !~ iso || $5 !~ iso || $5 < $4) { bad++; print "bad label: " $0 }
+awk -F, -v iso="^$ISO\$" 'NR > 1 && ($2 !~ /^(spike|step|stuck|range|shift|front|outflow|sunrise|foehn)$/ ||
+         $3 != "03072" || $4 !~ iso || $5 !~ iso || $5 < $4 ||
+         ($2 ~ /^(stuck|range)$/ ? $6 != "" : $6 !~ /^-?[0-9]+\.[0-9][0-9]$/)) { bad++; print "bad label: " $0 }
          END { exit bad > 0 }' "$L" >&2 || fail "malformed label lines in $L"
 grep -q "labels.csv ($nev event" "$TMP/err.r1" || fail "labels file not listed on stderr"
 # A range event's readings hold an impossible value in the data file.

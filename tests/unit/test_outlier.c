@@ -1,4 +1,4 @@
-/* Tests for outlier.c: the missing/range/spike/step/stuck cascade on hand-made 5-minute series.
+/* Tests for outlier.c: the missing/range/spike/level_shift/step/stuck cascade on hand-made 5-minute series.
  * Expectations are worked out by hand in the comments; the default config is used unless a test
  * says otherwise (limit 4 °C for a spike on a quiet series: max(6 * 0.3 floor, 4)). */
 #include <setjmp.h>
@@ -13,6 +13,9 @@
 
 #include "outlier.h"
 #include "testutil.h"
+#include "uscrn.h"
+#include "wxbuf.h"
+#include "wxser.h"
 
 #define T0 ((wx_time_t)1767225600) /* 2026-01-01T00:00:00Z */
 #define FIVE_MIN ((wx_time_t)300)
@@ -361,32 +364,42 @@ static void test_the_spike_test_waits_for_spike_min_history_accepted_readings(vo
     free(s);
 }
 
-static void test_a_two_reading_12_degree_spike_is_a_step_in_and_a_step_out(void **state)
+static void test_a_two_reading_12_degree_excursion_is_a_level_shift_of_both(void **state)
 {
     (void)state;
+    /* NIGHT's differences: -0.1 x4, 0 x3, median -0.1; forecast for 8: 4.6 - 0.1 = 4.5.
+     * 16.6 deviates 12.1 >= 5.5 in one interval; the two intervals before add
+     * (4.6 - 4.7 + 0.1) + (4.7 - 4.7 + 0.1) = 0.1 and the one after (16.4 - 16.6 + 0.1) = -0.1:
+     * 0.0 <= max(1.5, 12.1 / 4). A level shift of offset 12.1, jump 12.0. 16.4 less 12.1 is 4.3,
+     * nearer the true forecast 4.4 than 16.4 is: still shifted. 4.6 is nearer 4.2 (4.3 - 0.1)
+     * than 4.6 - 12.1: back, not flagged. */
     outlier_config_t c = defaults();
     series_t *s = series_new();
     add_all(s, NIGHT, 8);
-    add(s, 16.6); /* 8: a candidate, but 16.4 does not return: step from 4.6 (12 > 8) */
-    add(s, 16.4); /* 9: the new level; no history to judge it by: accepted */
-    add(s, 4.6);  /* 10: step down from 16.4 */
+    add(s, 16.6); /* 8 */
+    add(s, 16.4); /* 9 */
+    add(s, 4.6);  /* 10: back */
     add(s, 4.5);
     add(s, 4.5);
     add(s, 4.4);
     outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
-    flag_t f[] = {{8, OUTLIER_STEP}, {10, OUTLIER_STEP}};
+    flag_t f[] = {{8, OUTLIER_LEVEL_SHIFT}, {9, OUTLIER_LEVEL_SHIFT}};
     expect_flags(s, v, f, 2);
-    assert_float_equal(v[8].expected, 4.6, 1e-12);
-    assert_float_equal(v[8].threshold, 8.0, 1e-12);
-    assert_float_equal(v[10].expected, 16.4, 1e-12);
+    assert_float_equal(v[8].offset, 12.1, 1e-9);
+    assert_float_equal(v[8].jump, 12.0, 1e-9);
+    assert_float_equal(v[8].expected, 4.5, 1e-9);
+    assert_float_equal(v[8].threshold, 5.5, 1e-12);
+    assert_float_equal(v[9].offset, 12.1, 1e-9);
+    assert_float_equal(v[9].expected, 4.3, 1e-9);
+    assert_true(isnan(v[10].offset) && isnan(v[10].jump));
     free(v);
     free(s);
 }
 
-static void test_a_two_reading_spike_smaller_than_step_max_is_not_flagged(void **state)
+static void test_a_two_reading_excursion_smaller_than_step_max_is_a_level_shift(void **state)
 {
     (void)state;
-    /* A known blind spot: 10.6 is a candidate (6.1 from 4.5), 10.4 does not return, 6 < 8. */
+    /* Once a blind spot: 10.6 deviates 6.1 from 4.5 in one interval, 10.4 holds. */
     outlier_config_t c = defaults();
     series_t *s = series_new();
     add_all(s, NIGHT, 8);
@@ -394,7 +407,10 @@ static void test_a_two_reading_spike_smaller_than_step_max_is_not_flagged(void *
     add(s, 10.4);
     add(s, 4.6);
     add(s, 4.5);
-    expect_no_flags(&c, s);
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    flag_t f[] = {{8, OUTLIER_LEVEL_SHIFT}, {9, OUTLIER_LEVEL_SHIFT}};
+    expect_flags(s, v, f, 2);
+    free(v);
     free(s);
 }
 
@@ -462,9 +478,12 @@ static void test_a_sharp_drop_that_rebounds_more_than_halfway_is_a_spike(void **
 
 /* ---- step ---- */
 
-static void test_a_lasting_10_degree_sensor_step_is_one_step_and_its_return_another(void **state)
+static void test_a_lasting_10_degree_sensor_step_is_a_level_shift_until_its_return(void **state)
 {
     (void)state;
+    /* WIGGLE's differences have median 0; 20.0 deviates 10.0 from 10.0; the intervals around it
+     * add (10.0 - 9.9) + (9.9 - 10.0) = 0 before and 0.1 after. Every reading at 20 is flagged;
+     * the first one back at 10 ends the shift unflagged. */
     outlier_config_t c = defaults();
     series_t *s = series_new();
     for (int i = 0; i < 12; i++)
@@ -474,20 +493,25 @@ static void test_a_lasting_10_degree_sensor_step_is_one_step_and_its_return_anot
     for (int i = 0; i < 12; i++)
         add(s, tenths(100 + WIGGLE[i % 12])); /* 36.. */
     outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
-    flag_t f[] = {{12, OUTLIER_STEP}, {36, OUTLIER_STEP}};
-    expect_flags(s, v, f, 2);
-    assert_float_equal(v[12].expected, 10.0, 1e-12);
-    assert_float_equal(v[12].threshold, 8.0, 1e-12);
-    assert_float_equal(v[36].expected, 20.0, 1e-12);
+    flag_t f[24];
+    for (int i = 0; i < 24; i++)
+        f[i] = (flag_t){12 + i, OUTLIER_LEVEL_SHIFT};
+    expect_flags(s, v, f, 24);
+    for (int i = 12; i < 36; i++) {
+        assert_float_equal(v[i].offset, 10.0, 1e-9);
+        assert_float_equal(v[i].jump, 10.0, 1e-9);
+        assert_float_equal(v[i].expected, s->x[i] - 10.0, 1e-9);
+    }
     free(v);
     free(s);
 }
 
-static void test_after_a_step_the_spike_test_waits_for_history_at_the_new_level(void **state)
+static void test_during_a_shift_the_spike_test_goes_on_on_the_true_series(void **state)
 {
     (void)state;
-    /* The step clears the history, so 32.0 two readings later has no forecast: it is judged
-     * by the step test alone (11.9 up from 20.1), and so is the return. */
+    /* 20.0 starts a shift of 10.0 (20.1 after it: calm). 32.0 less the offset is 22.0, 11.9
+     * from the true forecast 10.1 (> 4) and 20.1 - 10 = 10.1 comes back: a spike. The rest of
+     * the shift is flagged as such. */
     outlier_config_t c = defaults();
     series_t *s = series_new();
     for (int i = 0; i < 12; i++)
@@ -498,8 +522,9 @@ static void test_after_a_step_the_spike_test_waits_for_history_at_the_new_level(
     add(s, 20.1); /* 15 */
     add(s, 20.0);
     outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
-    flag_t f[] = {{12, OUTLIER_STEP}, {14, OUTLIER_STEP}, {15, OUTLIER_STEP}};
-    expect_flags(s, v, f, 3);
+    flag_t f[] = {{12, OUTLIER_LEVEL_SHIFT}, {13, OUTLIER_LEVEL_SHIFT}, {14, OUTLIER_SPIKE},
+                  {15, OUTLIER_LEVEL_SHIFT}, {16, OUTLIER_LEVEL_SHIFT}};
+    expect_flags(s, v, f, 5);
     free(v);
     free(s);
 }
@@ -767,6 +792,397 @@ static void test_a_zero_lookahead_gives_every_verdict_at_once_and_finds_no_spike
     free(s);
 }
 
+/* ---- level shifts ---- */
+
+/* A calm night: 10.0 °C with WIGGLE (its first differences 1,-1,0,-1,1,1,0,-1,0,-1,1,0 tenths:
+ * median 0, MAD 0.1 -> sigma 0.148, floored to 0.3), `before` readings, then `len` readings
+ * shifted by `offset` tenths, then `after` readings back on the true series. */
+static series_t *shifted_night(int before, int len, int offset, int after)
+{
+    series_t *s = series_new();
+    for (int i = 0; i < before + len + after; i++) {
+        int shift = i >= before && i < before + len ? offset : 0;
+        add(s, tenths(100 + WIGGLE[i % 12] + shift));
+    }
+    return s;
+}
+
+static void expect_shift(const series_t *s, const outlier_verdict_t *v, int from, int to)
+{
+    for (int i = 0; i < s->n; i++) {
+        outlier_reason_t want = s->missing[i]       ? OUTLIER_MISSING
+                                : i >= from && i < to ? OUTLIER_LEVEL_SHIFT
+                                                      : OUTLIER_NONE;
+        if (v[i].reason != want)
+            fail_msg("reading %d (%.1f °C): got %s, want %s", i, s->x[i],
+                     outlier_reason_name(v[i].reason), outlier_reason_name(want));
+    }
+}
+
+static void test_a_6_5_degree_shift_held_an_hour_is_flagged_entirely(void **state)
+{
+    (void)state;
+    /* Reading 12 is 16.5 (10.0 + 6.5); the forecast is 10.0 + 0 = 10.0: deviation 6.5 >= 5.5,
+     * and > 6 * 0.3. The two intervals before add (10.0 - 9.9) + (9.9 - 10.0) = 0, the one after
+     * 16.6 - 16.5 = 0.1: |0.1| <= max(1.5, 6.5 / 4). Offset 6.5, jump 6.5. The 12 shifted
+     * readings (an hour) are flagged; reading 24 (10.0) is nearer the true forecast than 16.5:
+     * the shift ends there, unflagged. */
+    outlier_config_t c = defaults();
+    series_t *s = shifted_night(12, 12, 65, 24);
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    expect_shift(s, v, 12, 24);
+    for (int i = 12; i < 24; i++) {
+        assert_float_equal(v[i].offset, 6.5, 1e-9);
+        assert_float_equal(v[i].jump, 6.5, 1e-9);
+        assert_float_equal(v[i].expected, s->x[i] - 6.5, 1e-9);
+        assert_float_equal(v[i].threshold, 5.5, 1e-12);
+    }
+    free(v);
+    /* Downwards, and on a warming morning (+0.3 °C per reading, median difference 0.3): the
+     * forecast follows the trend, so the deviation is the offset, -6.5, not -6.2. */
+    free(s);
+    s = series_new();
+    for (int i = 0; i < 48; i++)
+        add(s, tenths(50 + 3 * i + WIGGLE[i % 12] - (i >= 12 && i < 24 ? 65 : 0)));
+    v = judge(&c, s, ADVANCE_NEVER);
+    expect_shift(s, v, 12, 24);
+    assert_float_equal(v[12].offset, -6.5, 1e-9);
+    assert_float_equal(v[12].jump, -6.2, 1e-9);
+    free(v);
+    free(s);
+}
+
+static void test_a_shift_as_the_morning_warming_starts_is_judged_against_the_local_trend(
+    void **state)
+{
+    (void)state;
+    /* The calm night (median difference 0 over the hour, limit 5.5), then the sun: +0.6, +0.7,
+     * and +0.6 per reading from then on. The sensor drops 6.5 from reading 14 for an hour:
+     * 11.3 -> 5.4, a jump of -5.9. Against the hour's trend (0) the neighbours add
+     * 0.6 + 0.7 + 0.6 = 1.9 > max(1.5, 5.9 / 4): not calm. Against their own median r = 0.6
+     * the jump deviates -6.5 and they lie within 0.1 of r (<= 1.0): a shift of -6.5. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    int t = 100;
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(100 + WIGGLE[i]));
+    add(s, tenths(t += 6));
+    add(s, tenths(t += 7)); /* 13 */
+    for (int i = 14; i < 40; i++) {
+        t += 6;
+        add(s, tenths(t - (i < 26 ? 65 : 0)));
+    }
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    expect_shift(s, v, 14, 26);
+    assert_float_equal(v[14].offset, -6.5, 1e-9);
+    assert_float_equal(v[14].jump, -5.9, 1e-9);
+    free(v);
+    free(s);
+}
+
+static void test_a_jump_across_a_missing_reading_is_no_shift_nor_is_its_return(void **state)
+{
+    (void)state;
+    /* Reading 12 is missing; 13 is 7.0 higher, ten minutes after 11: no shift can start across
+     * the gap, and 7 < 8 is no step. The jump is remembered, so its mirror at 25 (-7.0) is its
+     * return, not a new shift. A known blind spot: the hour at +7 is not flagged. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    for (int i = 0; i < 40; i++) {
+        bool missing = i == 12;
+        int shift = i >= 13 && i < 25 ? 70 : 0;
+        add_at(s, FIVE_MIN, missing ? SENTINEL : tenths(100 + WIGGLE[i % 12] + shift), missing);
+    }
+    expect_no_flags(&c, s);
+    free(s);
+}
+
+static void test_a_jump_spread_over_two_intervals_is_no_level_shift(void **state)
+{
+    (void)state;
+    /* +3.5 then +3.0 and it stays: no interval carries 5.5; nothing is flagged. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    int t = 100;
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(t + WIGGLE[i]));
+    add(s, tenths(t += 35));
+    add(s, tenths(t += 30));
+    for (int i = 0; i < 24; i++)
+        add(s, tenths(t + WIGGLE[i % 12]));
+    expect_no_flags(&c, s);
+    free(s);
+}
+
+static void test_a_front_of_minus_8_degrees_in_three_steps_is_not_flagged(void **state)
+{
+    (void)state;
+    outlier_config_t c = defaults();
+    /* -2.5, -3.5, -2.0: no step reaches 5.5. */
+    static const int steps[2][3] = {{-25, -35, -20},
+                                    /* -1.5, -5.5, -1.0: one step of 5.5 (deviation -5.5 from
+                                     * the forecast 13.5 + 0), but the interval before added -1.5
+                                     * and the one after -1.0: |-2.5| > max(1.5, 5.5 / 4). Nor a
+                                     * spike: 7.0 does not come back to within 2.75 of 13.5. */
+                                    {-15, -55, -10}};
+    for (int k = 0; k < 2; k++) {
+        series_t *s = series_new();
+        int t = 150;
+        for (int i = 0; i < 12; i++)
+            add(s, tenths(t + WIGGLE[i]));
+        for (int i = 0; i < 3; i++)
+            add(s, tenths(t += steps[k][i]));
+        for (int i = 0; i < 36; i++)
+            add(s, tenths(t + WIGGLE[i % 12]));
+        expect_no_flags(&c, s);
+        free(s);
+    }
+}
+
+static void test_a_foehn_of_plus_5_degrees_in_10_minutes_is_not_flagged(void **state)
+{
+    (void)state;
+    outlier_config_t c = defaults();
+    /* +2.0 then +3.0; and a sharper one, +4.5 then +0.5 (4.5 < 5.5); then warm for 3 hours. */
+    static const int steps[2][2] = {{20, 30}, {45, 5}};
+    for (int k = 0; k < 2; k++) {
+        series_t *s = series_new();
+        int t = 50;
+        for (int i = 0; i < 12; i++)
+            add(s, tenths(t + WIGGLE[i]));
+        for (int i = 0; i < 2; i++)
+            add(s, tenths(t += steps[k][i]));
+        for (int i = 0; i < 36; i++)
+            add(s, tenths(t + WIGGLE[i % 12]));
+        expect_no_flags(&c, s);
+        free(s);
+    }
+}
+
+static void test_a_9_degree_jump_inside_a_falling_front_is_a_step_not_a_shift(void **state)
+{
+    (void)state;
+    /* -2.0, -9.0, -1.5: the neighbours add -3.5 > max(1.5, 9 / 4): no shift; 9 > 8: a step. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    int t = 150;
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(t + WIGGLE[i]));
+    add(s, tenths(t -= 20));
+    add(s, tenths(t -= 90)); /* 13 */
+    add(s, tenths(t -= 15));
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(t + WIGGLE[i]));
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    flag_t f[] = {{13, OUTLIER_STEP}};
+    expect_flags(s, v, f, 1);
+    free(v);
+    free(s);
+}
+
+static void test_a_shift_across_midnight_at_the_year_end(void **state)
+{
+    (void)state;
+    /* The same night as the 6.5 °C case, moved so that the jump is the reading of
+     * 2026-12-31T23:35Z and the shift runs past 2027-01-01T00:00Z: the verdicts do not move. */
+    outlier_config_t c = defaults();
+    series_t *s = shifted_night(12, 12, 65, 24);
+    const wx_time_t jump = (wx_time_t)1798760100; /* 2026-12-31T23:35:00Z */
+    const wx_time_t d = jump - s->t[12];
+    for (int i = 0; i < s->n; i++)
+        s->t[i] += d;
+    assert_true(s->t[17] == (wx_time_t)1798761600); /* 2027-01-01T00:00:00Z, shifted */
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_SOMETIMES);
+    expect_shift(s, v, 12, 24);
+    assert_float_equal(v[23].offset, 6.5, 1e-9);
+    free(v);
+    free(s);
+}
+
+static void test_a_shift_with_missing_readings_inside_is_flagged_around_them(void **state)
+{
+    (void)state;
+    /* Shifted by +7.0 from reading 12; readings 16 and 17 are sentinels, 20 is absent (ten
+     * minutes from 19 to 21), and the last shifted reading (26) is followed by a sentinel, so
+     * the return (28) comes ten minutes after it. Every valid shifted reading is flagged, the
+     * return is not. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    wx_time_t dt = FIVE_MIN;
+    for (int i = 0; i < 40; i++) {
+        if (i == 20) {
+            dt = 2 * FIVE_MIN;
+            continue;
+        }
+        int shift = i >= 12 && i <= 26 ? 70 : 0;
+        bool missing = i == 16 || i == 17 || i == 27;
+        add_at(s, dt, missing ? SENTINEL : tenths(100 + WIGGLE[i % 12] + shift), missing);
+        dt = FIVE_MIN;
+    }
+    /* Index in the series: readings after 20 sit one lower. */
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_ALWAYS);
+    expect_shift(s, v, 12, 26); /* 12..25 here are readings 12..26 */
+    assert_int_equal(v[16].reason, OUTLIER_MISSING);
+    assert_int_equal(v[26].reason, OUTLIER_MISSING);
+    assert_int_equal(v[27].reason, OUTLIER_NONE);
+    free(v);
+    free(s);
+}
+
+static void test_weather_during_a_shift_neither_ends_it_nor_hides_its_return(void **state)
+{
+    (void)state;
+    /* +7.0 from reading 12 to 35 on the calm night. (a) An outflow under it: the true series
+     * drops -1.7 at 20 and -3.4 at 21 and stays there. 21 reads 3.6 above the true forecast
+     * (tolerance max(2.0, 7 / 4)) and the last three differences have median ~0: still
+     * shifted. (b) A front under the end of it: -1.1, -1.8, -2.3, -2.2 at 30..33, then -2.1 at
+     * 34..36: the return at 36 (-3.7) lands 1.1 from the forecast by the hour's median
+     * difference (-1.0 by then: -1.6 - 1.0) and 0.1 from the one by the local trend (-2.2):
+     * back. The front's steps during the shift are not returns (7 away). */
+    outlier_config_t c = defaults();
+    static const int drops[2][40] = {
+        {[20] = -17, [21] = -34},
+        {[30] = -11, [31] = -18, [32] = -23, [33] = -22, [34] = -21, [35] = -21, [36] = -21}};
+    for (int k = 0; k < 2; k++) {
+        series_t *s = series_new();
+        int t = 100;
+        for (int i = 0; i < 48; i++) {
+            t += i < 40 ? drops[k][i] : 0;
+            add(s, tenths(t + WIGGLE[i % 12] + (i >= 12 && i < 36 ? 70 : 0)));
+        }
+        outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+        expect_shift(s, v, 12, 36);
+        free(v);
+        free(s);
+    }
+}
+
+static void test_a_shift_that_never_returns_is_taken_as_the_level_after_6_hours(void **state)
+{
+    (void)state;
+    /* +7.0 from reading 12 for 8 hours: readings 12..83 (6 h) are flagged; 84, 6 h after the
+     * jump, is accepted and the history starts over from it. The late return (-7.0 at 108)
+     * mirrors the shift given up: it is no new shift, and 7 < 8 is no step. */
+    outlier_config_t c = defaults();
+    series_t *s = shifted_night(12, 96, 70, 24);
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    expect_shift(s, v, 12, 84);
+    free(v);
+    free(s);
+}
+
+static void test_a_stuck_sensor_coming_back_is_neither_step_nor_shift(void **state)
+{
+    (void)state;
+    /* 10.0 from reading 11 (WIGGLE[11] = 0) to 59: stuck from 11 + 36 = 47 on. Then 19.0 and
+     * wiggles: the end of the stuck run, not a jump of the true series. */
+    outlier_config_t c = defaults();
+    series_t *s = series_new();
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(100 + WIGGLE[i]));
+    for (int i = 12; i < 60; i++)
+        add(s, 10.0);
+    for (int i = 0; i < 12; i++)
+        add(s, tenths(190 + WIGGLE[i]));
+    outlier_verdict_t *v = judge(&c, s, ADVANCE_NEVER);
+    flag_t f[13];
+    for (int i = 0; i < 13; i++)
+        f[i] = (flag_t){47 + i, OUTLIER_STUCK};
+    expect_flags(s, v, f, 13);
+    free(v);
+    free(s);
+}
+
+static void same_verdict(const outlier_verdict_t *a, const outlier_verdict_t *b)
+{
+    assert_true(a->id == b->id && a->time == b->time && a->reason == b->reason);
+    assert_memory_equal(&a->expected, &b->expected, sizeof a->expected);
+    assert_memory_equal(&a->threshold, &b->threshold, sizeof a->threshold);
+    assert_memory_equal(&a->offset, &b->offset, sizeof a->offset);
+    assert_memory_equal(&a->jump, &b->jump, sizeof a->jump);
+}
+
+static void test_a_snapshot_in_the_middle_of_a_shift_restores_the_same_verdicts(void **state)
+{
+    (void)state;
+    outlier_config_t c = defaults();
+    series_t *s = shifted_night(12, 24, -80, 12);
+    outlier_verdict_t *want = judge(&c, s, ADVANCE_NEVER);
+    expect_shift(s, want, 12, 36);
+    /* Save after every reading from before the jump to after the return; restore into a fresh
+     * state and go on. */
+    for (int k = 10; k <= 38; k++) {
+        outlier_state_t *a = outlier_new(&c);
+        outlier_verdict_t *got = calloc((size_t)s->n, sizeof *got);
+        assert_non_null(got);
+        outlier_verdict_t o[2];
+        int n;
+        for (int i = 0; i < k; i++) {
+            n = outlier_push(a, (uint64_t)i, s->t[i], s->x[i], false, o);
+            for (int j = 0; j < n; j++)
+                got[o[j].id] = o[j];
+        }
+        wxbuf_t buf = WXBUF_INIT;
+        outlier_save(a, &buf);
+        outlier_destroy(a);
+        outlier_state_t *b = outlier_new(&c);
+        wxser_reader_t in;
+        wxser_reader_init(&in, buf.data, buf.len);
+        assert_int_equal(outlier_load(b, &in), 0);
+        assert_int_equal(in.left, 0);
+        for (int i = k; i < s->n; i++) {
+            n = outlier_push(b, (uint64_t)i, s->t[i], s->x[i], false, o);
+            for (int j = 0; j < n; j++)
+                got[o[j].id] = o[j];
+        }
+        n = outlier_advance(b, WX_TIME_MAX, o);
+        for (int j = 0; j < n; j++)
+            got[o[j].id] = o[j];
+        for (int i = 0; i < s->n; i++)
+            same_verdict(&got[i], &want[i]);
+        wxbuf_free(&buf);
+        outlier_destroy(b);
+        free(got);
+    }
+    free(want);
+    free(s);
+}
+
+/* The real sample lines (tests/data, a copy of ../shared/data) are all clean: nothing is
+ * flagged but the one sentinel (missing). */
+static void test_the_real_sample_lines_are_not_flagged(void **state)
+{
+    (void)state;
+    size_t len;
+    char *data = test_read_data("uscrn-subhourly-boulder-2026.txt", &len);
+    outlier_config_t c = defaults();
+    outlier_state_t *st = outlier_new(&c);
+    outlier_verdict_t o[2];
+    int lines = 0, verdicts = 0;
+    for (char *p = data, *nl; p < data + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(data + len - p));
+        if (!nl)
+            nl = data + len;
+        uscrn_reading_t r;
+        char err[256];
+        assert_int_equal(uscrn_parse_line(p, (size_t)(nl - p), &r, err, sizeof err), 0);
+        int n = outlier_push(st, (uint64_t)lines++, r.utc, r.air_temperature,
+                             uscrn_is_missing(&r, USCRN_AIR_TEMPERATURE), o);
+        for (int j = 0; j < n; j++, verdicts++)
+            if (o[j].reason != OUTLIER_NONE &&
+                !(o[j].reason == OUTLIER_MISSING && o[j].value == SENTINEL))
+                fail_msg("sample line %d flagged %s", (int)o[j].id + 1,
+                         outlier_reason_name(o[j].reason));
+    }
+    int n = outlier_advance(st, WX_TIME_MAX, o);
+    for (int j = 0; j < n; j++, verdicts++)
+        assert_int_equal(o[j].reason, OUTLIER_NONE);
+    assert_int_equal(lines, 16);
+    assert_int_equal(verdicts, lines);
+    outlier_destroy(st);
+    free(data);
+}
+
 /* A few days of weather with every kind of fault and gap, from a fixed seed. */
 static series_t *messy_days(void)
 {
@@ -828,7 +1244,7 @@ static void test_verdicts_do_not_depend_on_when_advance_is_called(void **state)
     outlier_verdict_t *never = judge(&c, s, ADVANCE_NEVER);
     outlier_verdict_t *always = judge(&c, s, ADVANCE_ALWAYS);
     outlier_verdict_t *sometimes = judge(&c, s, ADVANCE_SOMETIMES);
-    int count[OUTLIER_STUCK + 1] = {0};
+    int count[OUTLIER_REASON_COUNT] = {0};
     for (int i = 0; i < s->n; i++) {
         const outlier_verdict_t *a = &never[i], *b = &always[i], *d = &sometimes[i];
         if (a->reason != b->reason || a->reason != d->reason)
@@ -842,7 +1258,7 @@ static void test_verdicts_do_not_depend_on_when_advance_is_called(void **state)
         count[a->reason]++;
     }
     /* The sequence exercises every test. */
-    for (int r = OUTLIER_NONE; r <= OUTLIER_STUCK; r++)
+    for (int r = OUTLIER_NONE; r < OUTLIER_REASON_COUNT; r++)
         if (count[r] == 0)
             fail_msg("no %s verdict in the sequence", outlier_reason_name((outlier_reason_t)r));
     free(never);
@@ -957,14 +1373,28 @@ int main(void)
         cmocka_unit_test(test_a_spike_verdict_comes_with_the_next_valid_reading),
         cmocka_unit_test(test_a_downward_spike_on_a_warming_morning_is_judged_against_the_trend),
         cmocka_unit_test(test_the_spike_test_waits_for_spike_min_history_accepted_readings),
-        cmocka_unit_test(test_a_two_reading_12_degree_spike_is_a_step_in_and_a_step_out),
-        cmocka_unit_test(test_a_two_reading_spike_smaller_than_step_max_is_not_flagged),
+        cmocka_unit_test(test_a_two_reading_12_degree_excursion_is_a_level_shift_of_both),
+        cmocka_unit_test(test_a_two_reading_excursion_smaller_than_step_max_is_a_level_shift),
         cmocka_unit_test(test_a_missing_or_range_reading_between_spike_and_return_is_skipped),
         cmocka_unit_test(test_a_return_exactly_lookahead_later_confirms_a_spike_later_does_not),
         cmocka_unit_test(test_a_sharp_drop_that_rebounds_more_than_halfway_is_a_spike),
-        cmocka_unit_test(test_a_lasting_10_degree_sensor_step_is_one_step_and_its_return_another),
-        cmocka_unit_test(test_after_a_step_the_spike_test_waits_for_history_at_the_new_level),
+        cmocka_unit_test(test_a_lasting_10_degree_sensor_step_is_a_level_shift_until_its_return),
+        cmocka_unit_test(test_during_a_shift_the_spike_test_goes_on_on_the_true_series),
         cmocka_unit_test(test_a_jump_of_exactly_step_max_is_not_a_step),
+        cmocka_unit_test(test_a_6_5_degree_shift_held_an_hour_is_flagged_entirely),
+        cmocka_unit_test(test_a_shift_as_the_morning_warming_starts_is_judged_against_the_local_trend),
+        cmocka_unit_test(test_a_jump_across_a_missing_reading_is_no_shift_nor_is_its_return),
+        cmocka_unit_test(test_a_jump_spread_over_two_intervals_is_no_level_shift),
+        cmocka_unit_test(test_a_front_of_minus_8_degrees_in_three_steps_is_not_flagged),
+        cmocka_unit_test(test_a_foehn_of_plus_5_degrees_in_10_minutes_is_not_flagged),
+        cmocka_unit_test(test_a_9_degree_jump_inside_a_falling_front_is_a_step_not_a_shift),
+        cmocka_unit_test(test_a_shift_across_midnight_at_the_year_end),
+        cmocka_unit_test(test_a_shift_with_missing_readings_inside_is_flagged_around_them),
+        cmocka_unit_test(test_weather_during_a_shift_neither_ends_it_nor_hides_its_return),
+        cmocka_unit_test(test_a_shift_that_never_returns_is_taken_as_the_level_after_6_hours),
+        cmocka_unit_test(test_a_stuck_sensor_coming_back_is_neither_step_nor_shift),
+        cmocka_unit_test(test_a_snapshot_in_the_middle_of_a_shift_restores_the_same_verdicts),
+        cmocka_unit_test(test_the_real_sample_lines_are_not_flagged),
         cmocka_unit_test(test_three_hours_of_one_value_are_stuck_from_then_until_it_changes),
         cmocka_unit_test(test_a_gap_longer_than_history_gap_breaks_a_run_and_one_as_long_does_not),
         cmocka_unit_test(test_a_calm_night_wiggling_between_two_tenths_is_never_stuck),

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,11 +271,41 @@ static void free_records(record_t *recs, size_t n)
     free(recs);
 }
 
-static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int crash_every)
+/* Adds level shifts to test_make_readings' series: from reading 100 of each station, every 150
+ * readings, an offset of +-6.5..11.5 C held for 12..36 readings (missing and impossible values
+ * keep theirs). */
+static void add_level_shifts(uscrn_reading_t *rs, size_t n)
+{
+    size_t per = n / 3;
+    for (size_t st = 0; st < 3; st++) {
+        for (size_t a = st * per + 100, k = 0; a + 40 < (st + 1) * per; a += 150, k++) {
+            double off = (k % 2 ? -1.0 : 1.0) * (6.5 + (double)(k % 6));
+            size_t len = 12 + (k * 7) % 25;
+            for (size_t i = a; i < a + len; i++)
+                if (rs[i].air_temperature > -100 && rs[i].air_temperature < 60)
+                    rs[i].air_temperature = round((rs[i].air_temperature + off) * 10.0) / 10.0;
+        }
+    }
+}
+
+static size_t count_containing(const test_lines_t *l, const char *what)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        k += strstr(l->v[i], what) != NULL;
+    return k;
+}
+
+static void check_equal_to_batch_shifted(int n_parts, int32_t jitter, bool json, int crash_every,
+                                         bool shifts)
 {
     static uscrn_reading_t rs[MAXR];
     size_t n = test_make_readings(rs, MAXR, DAYS, 7);
+    if (shifts)
+        add_level_shifts(rs, n);
     test_lines_t ref = test_batch_lines(rs, n, json); /* lines name no file */
+    if (shifts)
+        assert_true(count_containing(&ref, "\"level_shift\"") > 100);
     rng = (uint64_t)(n_parts * 1000 + jitter + json + crash_every);
     record_t *recs = make_records(rs, n, n_parts, jitter, json);
     pipeline_t p;
@@ -288,6 +319,11 @@ static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int cra
     test_lines_free(&p.out);
     test_lines_free(&ref);
     free_records(recs, n);
+}
+
+static void check_equal_to_batch(int n_parts, int32_t jitter, bool json, int crash_every)
+{
+    check_equal_to_batch_shifted(n_parts, jitter, json, crash_every, false);
 }
 
 static void test_one_partition_in_order_equals_batch(void **state)
@@ -320,6 +356,15 @@ static void test_restore_from_snapshot_at_random_points_equals_batch(void **stat
     (void)state;
     check_equal_to_batch(3, 890, true, 200);
     check_equal_to_batch(1, 0, false, 37);
+}
+
+/* Level shifts keep state across many readings (the offset, the open jump): restores in the
+ * middle of them must not change a verdict. */
+static void test_level_shifts_with_restores_at_random_points_equal_batch(void **state)
+{
+    (void)state;
+    check_equal_to_batch_shifted(3, 890, true, 50, true);
+    check_equal_to_batch_shifted(1, 0, false, 13, true);
 }
 
 static void offer_reading(pipeline_t *p, int32_t wban, wx_time_t t, uint64_t id)
@@ -720,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_readings_shuffled_within_the_grace_period_equal_batch),
         cmocka_unit_test(test_six_partitions_with_empty_ones_equal_batch),
         cmocka_unit_test(test_restore_from_snapshot_at_random_points_equals_batch),
+        cmocka_unit_test(test_level_shifts_with_restores_at_random_points_equal_batch),
         cmocka_unit_test(test_reading_behind_its_own_station_by_the_grace_is_late_and_no_other),
         cmocka_unit_test(test_station_files_one_after_another_equal_batch),
         cmocka_unit_test(test_one_station_a_day_behind_the_others_equals_batch),

@@ -538,14 +538,18 @@ static void test_anomalies_change_exactly_the_labelled_readings(void **state)
             assert_int_equal(dirty.ev[e].id, e + 1);
             assert_int_equal(dirty.ev[e].wban, wbans[s]);
         }
-        /* Rates per station-year: 24 spikes, 6 steps, 4 stuck, 12 range. */
+        /* Rates per station-year: 24 spikes, 6 steps, 4 stuck, 12 range, 12 level shifts, and
+         * 6 of each labelled weather. */
         assert_in_range(per_kind[SYNTH_SPIKE], 22, 26);
         assert_in_range(per_kind[SYNTH_STEP], 5, 7);
         assert_in_range(per_kind[SYNTH_STUCK], 3, 5);
         assert_in_range(per_kind[SYNTH_RANGE], 10, 14);
+        assert_in_range(per_kind[SYNTH_SHIFT], 10, 14);
+        for (int k = SYNTH_FRONT; k <= SYNTH_FOEHN; k++)
+            assert_in_range(per_kind[k], 5, 7);
 
         size_t e = 0;
-        double step_delta = NAN;
+        double step_delta = NAN, prev_x = NAN, prev_truth = NAN;
         for (size_t i = 0; i < dirty.n; i++) {
             const uscrn_reading_t *c = &clean.r[i], *d = &dirty.r[i];
             const synth_label_t *l = &dirty.lab[i];
@@ -558,6 +562,8 @@ static void test_anomalies_change_exactly_the_labelled_readings(void **state)
             if (!inside) {
                 assert_int_equal(l->kind, SYNTH_NONE);
                 assert_string_equal(a, b);
+                prev_x = d->air_temperature;
+                prev_truth = c->air_temperature;
                 continue;
             }
             const synth_event_t *ev = &dirty.ev[e];
@@ -588,9 +594,30 @@ static void test_anomalies_change_exactly_the_labelled_readings(void **state)
             case SYNTH_RANGE:
                 assert_true(fabs(x) >= 65.0 && fabs(x) < 100.0);
                 break;
+            case SYNTH_SHIFT:
+                /* One offset of 6..12 °C from the first reading to the last. */
+                assert_true(fabs(ev->magnitude) >= 6.0 && fabs(ev->magnitude) <= 12.0);
+                assert_true(fabs((x - truth) - ev->magnitude) < 0.051);
+                break;
+            case SYNTH_FRONT:
+            case SYNTH_OUTFLOW:
+            case SYNTH_SUNRISE:
+            case SYNTH_FOEHN: {
+                /* A change towards the magnitude, never beyond it, and smooth: a smoothstep over
+                 * dur adds at most 1.5 * |m| * 300 / dur in one interval: 4.5 °C for -9 °C in
+                 * 15 minutes, 4.1 for +5.5 °C in 10 (plus rounding). */
+                const double m = ev->magnitude, dx = (x - truth);
+                assert_true(synth_kind_is_weather(ev->kind));
+                assert_true(dx * m >= -0.01 && fabs(dx) <= fabs(m) + 0.051);
+                if (d->utc > ev->first_utc)
+                    assert_true(fabs((x - truth) - (prev_x - prev_truth)) <= 4.55);
+                break;
+            }
             default:
                 fail_msg("bad kind");
             }
+            prev_x = x;
+            prev_truth = truth;
         }
         /* Durations. */
         for (size_t k = 0; k < dirty.n_ev; k++) {
@@ -604,6 +631,21 @@ static void test_anomalies_change_exactly_the_labelled_readings(void **state)
                 break;
             case SYNTH_RANGE:
                 assert_in_range(len, 300, 900);
+                break;
+            case SYNTH_SHIFT:
+                assert_in_range(len, 3600, 3 * 3600);
+                break;
+            case SYNTH_FRONT: /* 15-30 min, 1-3 h, 3-6 h, and the phase */
+                assert_in_range(len, 4 * 3600 + 900, 9 * 3600 + 1800 + 600);
+                break;
+            case SYNTH_OUTFLOW:
+                assert_in_range(len, 3600 + 900, 2 * 3600 + 3000 + 600);
+                break;
+            case SYNTH_SUNRISE:
+                assert_in_range(len, 7 * 3600 + 1800, 8 * 3600 + 600);
+                break;
+            case SYNTH_FOEHN:
+                assert_in_range(len, 2 * 3600 + 600, 6 * 3600 + 600 + 600);
                 break;
             default:
                 assert_true(len == 300);
@@ -678,6 +720,11 @@ static void test_bad_parameters_are_refused_with_a_reason(void **state)
     assert_int_equal(synth_kind_from_name("stuck"), SYNTH_STUCK);
     assert_int_equal(synth_kind_from_name("bogus"), SYNTH_NONE);
     assert_string_equal(synth_kind_name(SYNTH_RANGE), "range");
+    assert_int_equal(synth_kind_from_name("shift"), SYNTH_SHIFT);
+    assert_int_equal(synth_kind_from_name("foehn"), SYNTH_FOEHN);
+    assert_string_equal(synth_kind_name(SYNTH_OUTFLOW), "outflow");
+    assert_true(synth_kind_is_weather(SYNTH_SUNRISE) && synth_kind_is_weather(SYNTH_FRONT));
+    assert_false(synth_kind_is_weather(SYNTH_SHIFT) || synth_kind_is_weather(SYNTH_SPIKE));
 }
 
 int main(void)
