@@ -20,7 +20,11 @@ PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
     kcat valgrind jq python3
+    chromium
 )
+# Node.js and npm for web/ (scripts/install-web.sh: uPlot, and playwright-core for the browser
+# test, which drives the chromium above): Debian's unless a node is already there
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 # Java 17+ for the Kafka broker: skip the JRE package when a java is already there
 java_ok() {
