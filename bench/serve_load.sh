@@ -72,12 +72,18 @@ for (( r = 1; r <= ROUNDS; r++ )); do
           sleep 1
       done ) &
     sampler=$!
-    node "$here/bench/serve_load_clients.mjs" "$url" "$CLIENTS" "$RPS" "$SECONDS_LOAD" >"$tmp/clients.json" &
+    # live clients and API requests from two processes, so the API's latencies are not those
+    # of an event loop busy with 200 streams
+    /usr/bin/time -f '%U %S' -o "$tmp/clients.cpu" \
+        node "$here/bench/serve_load_clients.mjs" "$url" "$CLIENTS" 0 "$SECONDS_LOAD" >"$tmp/clients.json" &
     clients_pid=$!
+    node "$here/bench/serve_load_clients.mjs" "$url" 0 "$RPS" "$SECONDS_LOAD" >"$tmp/api.json" &
+    api_pid=$!
     sleep 3 # the clients are connected
     load_rates+=("$(process_rate "$p")")
-    wait "$clients_pid"
+    wait "$clients_pid" "$api_pid"
     health=$(curl -sf "${url}api/health")
+    serve_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$SERVE_PID/stat")
     kill "$SERVE_PID"
     wait "$SERVE_PID" 2>/dev/null || true
     SERVE_PID=
@@ -95,8 +101,9 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     echo "round $r: process ${base_rates[-1]} readings/s without serve, ${load_rates[-1]} with serve + $CLIENTS clients + $RPS req/s"
     echo "  results on the topics: Output ${want[Output]}, MaxTemp ${want[MaxTemp]}, Outliers ${want[Outliers]}, DeadLetter ${want[DeadLetter]}"
     echo "  per client (min-max): Output $(jq -r '"\(.output.min)-\(.output.max)"' <<<"$c"), MaxTemp $(jq -r '"\(.maxtemp.min)-\(.maxtemp.max)"' <<<"$c"), Outliers $(jq -r '"\(.outlier.min)-\(.outlier.max)"' <<<"$c"), dead $(jq -r '"\(.dead.min)-\(.dead.max)"' <<<"$c"); clients ended early: $(jq -r '.ended_early' <<<"$c")"
-    echo "  API: $(jq -c '.api' <<<"$c"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
+    echo "  API ($RPS req/s over 6 paths): $(jq -c '.api' "$tmp/api.json"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
     echo "  serve RSS (KiB): after 5 s $rss_first, max $rss_max, at the end $rss_last"
+    echo "  CPU seconds: serve $serve_cpu, the clients (node) $(awk '{ printf "%.1f", $1 + $2 }' "$tmp/clients.cpu") (2 cores shared by everything)"
     all=$(jq --argjson o "${want[Output]}" --argjson m "${want[MaxTemp]}" --argjson u "${want[Outliers]}" --argjson d "${want[DeadLetter]}" \
         '.output.min == $o and .output.max == $o and .maxtemp.min == $m and .maxtemp.max == $m and .outlier.min == $u and .outlier.max == $u and .dead.min == $d and .dead.max == $d and .ended_early == 0' <<<"$c")
     echo "  every client received every result: $all"

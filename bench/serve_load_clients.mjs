@@ -47,7 +47,11 @@ for (let i = 0; i < Number(nClients); i++) startClient(i);
 const paths = ['/api/health', `/api/hourly?station=${station}&from=2020-01-01`, '/api/hottest?limit=200',
   '/api/outliers?limit=200', '/api/stations', '/api/deadletters?limit=20'];
 const api = { sent: 0, done: 0, non200: 0, errors: 0, lat: [] };
+const apiStart = performance.now();
 const apiTimer = setInterval(() => {
+  while (Number(rps) > 0 && api.sent < (Number(rps) * (performance.now() - apiStart)) / 1000) sendOne();
+}, 10);
+function sendOne() {
   const p = paths[api.sent++ % paths.length];
   const t0 = performance.now();
   http.get({ host: base.hostname, port: base.port, path: p, agent }, (res) => {
@@ -55,17 +59,17 @@ const apiTimer = setInterval(() => {
     res.resume();
     res.on('end', () => { api.done++; api.lat.push(performance.now() - t0); });
   }).on('error', () => { api.errors++; });
-}, 1000 / Number(rps));
+}
 
 setTimeout(() => {
   stopping = true;
   clearInterval(apiTimer);
   const kinds = ['output', 'maxtemp', 'outlier', 'dead', 'health'];
-  const out = { clients: clients.length, ended_early: clients.filter((c) => c.ended).length,
+  const out = { clients: clients.length, rps: Number(rps), ended_early: clients.filter((c) => c.ended).length,
     ended_reasons: [...new Set(clients.filter((c) => c.ended).map((c) => c.ended))] };
   for (const k of kinds) {
     const v = clients.map((c) => c.counts[k]);
-    out[k] = { min: Math.min(...v), max: Math.max(...v) };
+    out[k] = { min: v.length ? Math.min(...v) : 0, max: v.length ? Math.max(...v) : 0 };
   }
   api.lat.sort((a, b) => a - b);
   const q = (f) => (api.lat.length ? api.lat[Math.min(api.lat.length - 1, Math.floor(f * api.lat.length))] : null);

@@ -53,8 +53,8 @@ struct serve_index {
 void serve_limits_default(serve_limits_t *l)
 {
     l->retention = 7 * WX_DAY;
-    l->max_stations = 4096;
-    l->max_outliers = 5000;
+    l->max_stations = 1024;
+    l->max_outliers = 1000;
     l->max_dead = 1000;
 }
 

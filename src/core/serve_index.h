@@ -32,8 +32,8 @@
 
 typedef struct serve_limits {
     wx_time_t retention; /* seconds of event time kept behind the newest hour (default 7 days) */
-    size_t max_stations; /* default 4096 */
-    size_t max_outliers; /* per station, default 5000 */
+    size_t max_stations; /* default 1024 */
+    size_t max_outliers; /* per station, default 1000 */
     size_t max_dead;     /* recent dead letters kept, default 1000 */
 } serve_limits_t;
 

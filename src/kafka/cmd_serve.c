@@ -65,8 +65,8 @@ static void usage(FILE *f)
             "                         2024-01-01T00:00:00Z, or -N[smhd] before now\n"
             "                         (default: every record from the start)\n"
             "  --retention HOURS      event time kept behind the newest hour (default: 168)\n"
-            "  --max-stations N       stations kept; records of more are refused (default: 4096)\n"
-            "  --max-outliers N       outliers kept per station, newest (default: 5000)\n"
+            "  --max-stations N       stations kept; records of more are refused (default: 1024)\n"
+            "  --max-outliers N       outliers kept per station, newest (default: 1000)\n"
             "  --max-dead N           recent dead letters kept (counts are kept for all)\n"
             "                         (default: 1000)\n"
             "  --client-queue N       live events a client may fall behind before it is\n"
@@ -529,6 +529,7 @@ int cmd_serve(int argc, char **argv)
     status = WX_EXIT_OK;
     int64_t start = serve_now_ms(), last_tick = start, last_scan = 0;
     uint64_t last_total = 0;
+    bool unflushed = false;
     wxbuf_t hb = WXBUF_INIT;
     while (!wx_stop_requested()) {
         int64_t now = serve_now_ms();
@@ -540,8 +541,15 @@ int cmd_serve(int argc, char **argv)
             rescan(&r, &c, rk);
             last_scan = serve_now_ms();
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        /* After a record, look for the next without waiting; when there is none, the live
+         * clients are woken for what was published (serve_hub_flush). */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, unflushed ? 0 : 100);
+        if (!m && unflushed) {
+            serve_hub_flush(c.hub);
+            unflushed = false;
+        }
         if (m) {
+            unflushed = true;
             if (!m->err) {
                 const char *tn = rd_kafka_topic_name(m->rkt);
                 for (int t = 0; t < SERVE_TOPICS; t++)
@@ -567,8 +575,10 @@ int cmd_serve(int argc, char **argv)
             wxbuf_reset(&hb);
             serve_health_json(&c, &hb);
             pthread_mutex_unlock(&c.lock);
-            if (!hb.failed)
+            if (!hb.failed) {
                 serve_hub_publish(c.hub, "health", hb.data, hb.len);
+                unflushed = true;
+            }
             last_tick = now;
         }
     }

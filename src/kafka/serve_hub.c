@@ -26,8 +26,19 @@ struct serve_hub {
     size_t capacity, max_clients;
     uint64_t head; /* seq of the next event published; event s lives in ring[s % capacity] */
     bool closed;
+    bool unwoken;      /* events published since readers were last woken */
+    int64_t last_wake; /* CLOCK_MONOTONIC ns */
     serve_hub_stats_t st;
 };
+
+#define SERVE_HUB_WAKE_NS 5000000 /* 5 ms */
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 serve_hub_t *serve_hub_new(size_t capacity, size_t max_clients)
 {
@@ -97,9 +108,29 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
     s->len = n;
     h->head++;
     h->st.published++;
-    pthread_cond_broadcast(&h->cond);
+    /* Waking every client's thread for every event of a backlog would cost more than the
+     * events: wake at most every SERVE_HUB_WAKE_NS; serve_hub_flush wakes for the rest. */
+    int64_t now = mono_ns();
+    if (now - h->last_wake >= SERVE_HUB_WAKE_NS) {
+        pthread_cond_broadcast(&h->cond);
+        h->last_wake = now;
+        h->unwoken = false;
+    } else {
+        h->unwoken = true;
+    }
     pthread_mutex_unlock(&h->lock);
     free(old);
+}
+
+void serve_hub_flush(serve_hub_t *h)
+{
+    pthread_mutex_lock(&h->lock);
+    if (h->unwoken) {
+        pthread_cond_broadcast(&h->cond);
+        h->last_wake = mono_ns();
+        h->unwoken = false;
+    }
+    pthread_mutex_unlock(&h->lock);
 }
 
 serve_hub_client_t *serve_hub_join(serve_hub_t *h)
