@@ -51,7 +51,7 @@ void prom_text_sample(wxbuf_t *b, const char *name, const char *const *labels, d
         wxbuf_puts(b, "NaN");
     else if (isinf(value))
         wxbuf_puts(b, value > 0 ? "+Inf" : "-Inf");
-    else if (value == (double)(long long)value && fabs(value) < 9e15)
+    else if (fabs(value) < 9e15 && value == (double)(long long)value) /* range first: UB */
         wxbuf_printf(b, "%lld", (long long)value);
     else
         wxbuf_printf(b, "%.17g", value);
