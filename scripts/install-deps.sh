@@ -20,7 +20,7 @@ PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
     kcat valgrind jq python3
-    chromium
+    chromium curl
 )
 # Node.js and npm for web/ (scripts/install-web.sh: uPlot, and playwright-core for the browser
 # test, which drives the chromium above): Debian's unless a node is already there
