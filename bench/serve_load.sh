@@ -102,7 +102,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     echo "  results on the topics: Output ${want[Output]}, MaxTemp ${want[MaxTemp]}, Outliers ${want[Outliers]}, DeadLetter ${want[DeadLetter]}"
     echo "  per client (min-max): Output $(jq -r '"\(.output.min)-\(.output.max)"' <<<"$c"), MaxTemp $(jq -r '"\(.maxtemp.min)-\(.maxtemp.max)"' <<<"$c"), Outliers $(jq -r '"\(.outlier.min)-\(.outlier.max)"' <<<"$c"), dead $(jq -r '"\(.dead.min)-\(.dead.max)"' <<<"$c"); clients ended early: $(jq -r '.ended_early' <<<"$c")"
     echo "  API ($RPS req/s over 6 paths): $(jq -c '.api' "$tmp/api.json"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
-    echo "  serve RSS (KiB): after 5 s $rss_first, max $rss_max, at the end $rss_last"
+    echo "  serve RSS (KiB): after 5 s $rss_first, max $rss_max, at the end $rss_last; every 10 s: $(awk 'NR % 10 == 0 { printf "%s ", $1 }' "$tmp/rss")"
     echo "  CPU seconds: serve $serve_cpu, the clients (node) $(awk '{ printf "%.1f", $1 + $2 }' "$tmp/clients.cpu") (2 cores shared by everything)"
     all=$(jq --argjson o "${want[Output]}" --argjson m "${want[MaxTemp]}" --argjson u "${want[Outliers]}" --argjson d "${want[DeadLetter]}" \
         '.output.min == $o and .output.max == $o and .maxtemp.min == $m and .maxtemp.max == $m and .outlier.min == $u and .outlier.max == $u and .dead.min == $d and .dead.max == $d and .ended_early == 0' <<<"$c")

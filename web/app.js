@@ -403,15 +403,24 @@
     s.className = ok ? 'ok' : 'bad';
   }
 
+  // Events from the open stream are held while the snapshot loads, then applied on top of it;
+  // a load that fails is tried again while the stream stays open.
+  function startLoad() {
+    pending = [];
+    const stream = es;
+    loading = loadAll().then(() => { setStatus('live', true); }, () => {
+      setStatus('reload failed', false);
+      setTimeout(() => { if (es === stream && es.readyState === EventSource.OPEN) startLoad(); }, 2000);
+    }).finally(() => { loading = null; });
+  }
+
   let es = null;
   function connect() {
     es = new EventSource('/events');
     for (const t of ['output', 'maxtemp', 'outlier', 'dead', 'health']) es.addEventListener(t, onEvent);
     es.addEventListener('open', () => {
       setStatus('live', true);
-      // Events from here on are held while the snapshot loads, then applied on top of it.
-      pending = [];
-      loading = loadAll().catch(() => setStatus('reload failed', false)).finally(() => { loading = null; });
+      startLoad();
     });
     es.addEventListener('error', () => {
       setStatus('reconnecting', false);
