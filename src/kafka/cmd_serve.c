@@ -565,6 +565,7 @@ int cmd_serve(int argc, char **argv)
         now = serve_now_ms();
         if (now - last_tick >= 1000) {
             refresh_lag(&c, rk);
+            serve_hub_sweep(c.hub);
             pthread_mutex_lock(&c.lock);
             uint64_t total = 0;
             for (int t = 0; t < SERVE_TOPICS; t++)

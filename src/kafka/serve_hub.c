@@ -17,6 +17,7 @@ struct serve_hub_client {
     uint64_t seq;  /* next event to send */
     size_t off;    /* bytes of event `seq` already sent */
     bool dropped;
+    struct serve_hub_client *prev, *next; /* every client, for serve_hub_sweep */
 };
 
 struct serve_hub {
@@ -26,6 +27,7 @@ struct serve_hub {
     size_t capacity, max_clients;
     uint64_t head; /* seq of the next event published; event s lives in ring[s % capacity] */
     bool closed;
+    serve_hub_client_t *clients;
     bool unwoken;      /* events published since readers were last woken */
     int64_t last_wake; /* CLOCK_MONOTONIC ns */
     serve_hub_stats_t st;
@@ -145,6 +147,10 @@ serve_hub_client_t *serve_hub_join(serve_hub_t *h)
     if (!c)
         goto done;
     c->seq = h->head;
+    c->next = h->clients;
+    if (h->clients)
+        h->clients->prev = c;
+    h->clients = c;
     h->st.clients++;
     h->st.joined++;
 done:
@@ -211,9 +217,27 @@ void serve_hub_leave(serve_hub_t *h, serve_hub_client_t *c)
     if (!c)
         return;
     pthread_mutex_lock(&h->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     h->st.clients--;
     pthread_mutex_unlock(&h->lock);
     free(c);
+}
+
+void serve_hub_sweep(serve_hub_t *h)
+{
+    pthread_mutex_lock(&h->lock);
+    for (serve_hub_client_t *c = h->clients; c; c = c->next) {
+        if (!c->dropped && h->head - c->seq > h->capacity) {
+            c->dropped = true;
+            h->st.dropped++;
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
 }
 
 void serve_hub_stats(serve_hub_t *h, serve_hub_stats_t *out)

@@ -45,6 +45,11 @@ serve_hub_client_t *serve_hub_join(serve_hub_t *h);
 ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t max, int wait_ms);
 void serve_hub_leave(serve_hub_t *h, serve_hub_client_t *c);
 
+/* Marks (and counts) the clients a whole ring behind as dropped now, not only when their
+ * thread next reads: a client that stopped reading leaves its thread blocked in send until the
+ * connection times out. O(clients); the consumer calls it once a second. */
+void serve_hub_sweep(serve_hub_t *h);
+
 void serve_hub_stats(serve_hub_t *h, serve_hub_stats_t *out);
 
 #endif

@@ -41,6 +41,10 @@ static void test_a_client_a_whole_ring_behind_is_dropped_and_counted(void **stat
         serve_hub_publish(h, "output", "{}", 2);
     assert_true(serve_hub_read(h, fast, buf, sizeof buf, 0) > 0);
     serve_hub_publish(h, "output", "{}", 2); /* the fifth: overwrites what slow has not read */
+    serve_hub_sweep(h); /* counted now, before slow's thread comes back */
+    serve_hub_stats_t before;
+    serve_hub_stats(h, &before);
+    assert_int_equal(before.dropped, 1);
     assert_int_equal(serve_hub_read(h, slow, buf, sizeof buf, 0), -2);
     assert_int_equal(serve_hub_read(h, slow, buf, sizeof buf, 0), -2);
     assert_int_equal(serve_hub_read(h, fast, buf, sizeof buf, 0), (ssize_t)strlen("event: output\ndata: {}\n\n"));
