@@ -227,6 +227,7 @@ static bool rescan(serve_run_t *r, serve_ctx_t *c, rd_kafka_t *rk)
                 sp->partition = p;
                 sp->next = -1;
                 sp->high = -1;
+                sp->low = -1;
                 sp->newest = WX_TIME_MIN;
                 changed = true;
             }
@@ -296,6 +297,8 @@ static void refresh_lag(serve_ctx_t *c, rd_kafka_t *rk)
                 p->next = l->elems[i].offset;
             if (hi >= 0)
                 p->high = hi;
+            if (lo >= 0)
+                p->low = lo;
         }
         pthread_mutex_unlock(&c->lock);
     }
@@ -480,6 +483,7 @@ int cmd_serve(int argc, char **argv)
     c.web_dir = r.web_dir;
     c.lib_dir = r.lib_dir;
     c.started_ms = serve_now_ms();
+    c.from_start = r.since == WX_TIME_MIN;
     for (int t = 0; t < SERVE_TOPICS; t++)
         snprintf(c.topics[t], sizeof c.topics[t], "%s%s", r.prefix, TOPIC_NAMES[t]);
     c.idx = serve_index_new(&r.limits);

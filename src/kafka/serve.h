@@ -25,6 +25,7 @@ typedef struct serve_part {
     int32_t partition;
     int64_t next;     /* offset of the next record to read (-1: none read yet) */
     int64_t high;     /* last known end of the partition (-1: unknown) */
+    int64_t low;      /* last known start of the partition (-1: unknown) */
     wx_time_t newest; /* newest event time read (WX_TIME_MIN: none) */
 } serve_part_t;
 
@@ -36,6 +37,7 @@ typedef struct serve_ctx {
     char topics[SERVE_TOPICS][SERVE_TOPIC_MAX];
     serve_part_t parts[SERVE_MAX_PARTS];
     size_t n_parts;
+    bool from_start;         /* no --since: a partition not read yet starts at its beginning */
     uint64_t records[SERVE_TOPICS], invalid[SERVE_TOPICS];
     double rate;             /* records/s over the last seconds */
     int64_t last_update_ms;  /* wall clock of the last record read; 0: none */
@@ -48,6 +50,8 @@ typedef struct serve_ctx {
 /* The health figures as one JSON object (the body of /api/health and the SSE "health" event).
  * Call with c->lock held. */
 void serve_health_json(serve_ctx_t *c, wxbuf_t *b);
+/* Records between serve's position and the partition's end; -1 when not known yet. */
+int64_t serve_part_lag(const serve_ctx_t *c, const serve_part_t *p);
 
 typedef struct serve_http serve_http_t;
 

@@ -59,6 +59,14 @@ static void json_str(wxbuf_t *b, const char *s)
 
 /* ------------------------------------------------------------------ health */
 
+int64_t serve_part_lag(const serve_ctx_t *c, const serve_part_t *p)
+{
+    int64_t pos = p->next >= 0 ? p->next : c->from_start && p->low >= 0 ? p->low : -1;
+    if (p->high < 0 || pos < 0)
+        return -1;
+    return p->high > pos ? p->high - pos : 0;
+}
+
 void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
 {
     serve_stats_t st;
@@ -70,9 +78,9 @@ void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
     for (int t = 0; t < SERVE_TOPICS; t++)
         total += c->records[t];
     for (size_t i = 0; i < c->n_parts; i++) {
-        int64_t next = c->parts[i].next < 0 ? 0 : c->parts[i].next;
-        if (c->parts[i].high > next)
-            lag_total += c->parts[i].high - next;
+        int64_t lag = serve_part_lag(c, &c->parts[i]);
+        if (lag > 0)
+            lag_total += lag;
     }
     int64_t now = serve_now_ms();
     wxbuf_printf(b, "{\"now_ms\":%lld,\"records_total\":%llu,\"records_per_s\":", (long long)now,
@@ -101,11 +109,20 @@ void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
             if (!first)
                 wxbuf_putc(b, ',');
             first = false;
-            int64_t next = p->next < 0 ? 0 : p->next;
-            wxbuf_printf(b, "{\"partition\":%d,\"offset\":%lld,\"high\":%lld,\"lag\":", p->partition,
-                         (long long)next, (long long)p->high);
+            int64_t lag = serve_part_lag(c, p);
+            wxbuf_printf(b, "{\"partition\":%d,\"offset\":", p->partition);
+            if (p->next >= 0)
+                wxbuf_printf(b, "%lld", (long long)p->next);
+            else
+                wxbuf_puts(b, "null");
+            wxbuf_puts(b, ",\"high\":");
             if (p->high >= 0)
-                wxbuf_printf(b, "%lld", (long long)(p->high > next ? p->high - next : 0));
+                wxbuf_printf(b, "%lld", (long long)p->high);
+            else
+                wxbuf_puts(b, "null");
+            wxbuf_puts(b, ",\"lag\":");
+            if (lag >= 0)
+                wxbuf_printf(b, "%lld", (long long)lag);
             else
                 wxbuf_puts(b, "null");
             wxbuf_puts(b, ",\"newest_event\":");
@@ -510,13 +527,12 @@ static void metrics_text(serve_ctx_t *c, wxbuf_t *b)
                      "Records between serve's position and the end of the partition.");
     for (size_t i = 0; i < c->n_parts; i++) {
         const serve_part_t *p = &c->parts[i];
-        if (p->high < 0)
+        int64_t lag = serve_part_lag(c, p);
+        if (lag < 0)
             continue;
         snprintf(part, sizeof part, "%d", p->partition);
         const char *l[] = {"topic", c->topics[p->topic], "partition", part, NULL};
-        int64_t next = p->next < 0 ? 0 : p->next;
-        prom_text_sample(b, "wxstream_serve_consumer_lag", l,
-                         (double)(p->high > next ? p->high - next : 0));
+        prom_text_sample(b, "wxstream_serve_consumer_lag", l, (double)lag);
     }
     prom_text_family(b, "wxstream_serve_event_time_seconds", "gauge",
                      "Newest event time read per partition (Unix seconds).");
