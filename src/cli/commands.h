@@ -13,6 +13,7 @@ int cmd_synth(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_process(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 #endif
 
 #endif

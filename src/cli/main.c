@@ -19,6 +19,7 @@ static const command_t COMMANDS[] = {
     {"replay", cmd_replay, "produce USCRN files to Kafka (InputData, or Partitioned)"},
     {"process", cmd_process, "consume readings, publish Output, MaxTemp, Outliers, DeadLetter"},
     {"tail", cmd_tail, "print a topic as JSON lines or a table"},
+    {"serve", cmd_serve, "a live web dashboard of the results (and a JSON API)"},
 #endif
     {"batch", cmd_batch, "the same analytics straight from files, no Kafka (the reference)"},
     {"synth", cmd_synth, "write realistic synthetic USCRN files (offline demos, benchmarks)"},
