@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #ifndef WX_VERSION
 #define WX_VERSION "0.1.0"
@@ -22,6 +23,9 @@ int http_global_init(char *errstr, size_t errstr_size)
 
 void http_req_init(http_req_t *req, const char *url)
 {
+    char copy[sizeof req->url];
+    snprintf(copy, sizeof copy, "%s", url); /* url may be req->url */
+    url = copy;
     wxbuf_t keep = req->body;
     memset(req, 0, sizeof *req);
     req->body = keep;
@@ -52,6 +56,15 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
             return 0;
         }
         if (req->sink) {
+            if (req->sink_resume && req->status == 200) {
+                /* the server sent the whole file: start the partial download over */
+                fflush(req->sink);
+                if (ftruncate(fileno(req->sink), 0) != 0 || fseek(req->sink, 0, SEEK_SET) != 0) {
+                    req->write_failed = true;
+                    return 0;
+                }
+                req->sink_resume = false;
+            }
             if (fwrite(data, 1, len, req->sink) != len) {
                 req->write_failed = true;
                 return 0;

@@ -35,6 +35,8 @@ typedef struct http_req {
     bool head;                              /* HEAD instead of GET */
     /* body sink: file when sink != NULL, else body */
     FILE *sink;
+    bool sink_resume;                       /* sink holds a partial download: a 200 (range
+                                               ignored) empties it before writing */
     wxbuf_t body;
     int64_t max_body;                       /* 0: no limit */
     /* response */
