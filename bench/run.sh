@@ -18,3 +18,6 @@ echo "== Kafka: replay and process throughput, process memory"
 echo
 echo "== recovery after kill -9"
 "$here/recovery.sh" "$B" 5
+echo
+echo "== fetch and follow against the local NCEI stand-in"
+"$here/fetch_follow.sh" "$B"
