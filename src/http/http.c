@@ -183,9 +183,12 @@ int http_req_setup(CURL *h, const http_opts_t *o, http_req_t *req)
     curl_easy_setopt(h, CURLOPT_VERBOSE, o->verbose ? 1L : 0L);
     if (req->head)
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    if (req->range_from >= 0) {
+    if (req->range_from >= 0 || req->range_last > 0) {
         char r[48];
-        snprintf(r, sizeof r, "%lld-", (long long)req->range_from);
+        if (req->range_from >= 0)
+            snprintf(r, sizeof r, "%lld-", (long long)req->range_from);
+        else
+            snprintf(r, sizeof r, "-%lld", (long long)req->range_last);
         curl_easy_setopt(h, CURLOPT_RANGE, r);
     }
     return 0;

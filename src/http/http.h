@@ -30,6 +30,7 @@ typedef struct http_req {
     /* request */
     char url[2048];
     int64_t range_from;                     /* -1: no Range header */
+    int64_t range_last;                     /* > 0 (and range_from -1): the last N bytes */
     char if_none_match[HTTP_VALIDATOR_MAX]; /* "" none */
     char if_modified_since[64];             /* "" none */
     bool head;                              /* HEAD instead of GET */

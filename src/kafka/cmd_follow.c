@@ -20,8 +20,9 @@
  *   half-written last line        not consumed; read again at the next poll
  *   404                           the file is not there (yet): a year folder before New Year
  *   5xx, time-out, reset          retried with back-off (1, 2, 4 s... up to --retries), logged
- * At New Year the previous year's file is still polled until its station's new file holds a
- * reading of January 2nd (its last lines arrive after midnight).
+ * At New Year the previous year's file is still polled while its station's new file is not
+ * there or holds no reading of January 2nd (its last lines arrive after midnight).
+ * --start end: a file without a position starts at its current end (a suffix range request).
  *
  * One request at a time (one host), a User-Agent naming wxstream, --interval between polls. */
 #include <errno.h>
@@ -71,6 +72,7 @@ typedef struct ffile {
     int64_t floor_offset;
     char etag[HTTP_VALIDATOR_MAX];
     bool missing;       /* 404 at the last poll */
+    bool known;         /* has a position (read back, or set by this run) */
     bool partial_noted;
 } ffile_t;
 
@@ -79,6 +81,7 @@ typedef struct follow {
     http_opts_t hopts;
     const char *base_url, *catalog_file, *stations, *id;
     bool all, json, quiet, verbose;
+    bool start_end;      /* a file without a position starts at its end */
     int year;            /* 0: the UTC clock's */
     long interval_s, polls, retries;
     char topic[512], dead_topic[512], pos_topic[512], txn_id[512];
@@ -240,6 +243,8 @@ static int positions_load(follow_t *f)
             }
             if (ff && position_parse(m->payload, m->len, ff) != 0)
                 wx_log(CMD, "positions: unreadable record for %s (ignored)", name);
+            else if (ff)
+                ff->known = true;
             n++;
         }
         rd_kafka_message_destroy(m);
@@ -464,6 +469,7 @@ static int consume_bytes(follow_t *f, ffile_t *ff, const char *data, size_t len,
         ff->tail_hash = next.tail_hash;
         ff->last_utc = next.last_utc;
         memcpy(ff->etag, next.etag, sizeof ff->etag);
+        ff->known = true;
         if (f->verbose)
             wx_log(CMD, "%s: %ld readings, %ld dead letters, offset %" PRId64, ff->name,
                    produced, dead, ff->offset);
@@ -488,10 +494,107 @@ static int consume_bytes(follow_t *f, ffile_t *ff, const char *data, size_t len,
     return 0;
 }
 
+/* A transaction holding only the file's position. 0, or -1 (the position is not committed). */
+static int commit_position(follow_t *f, const ffile_t *ff)
+{
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(f->rk);
+    if (e) {
+        wx_log(CMD, "begin transaction: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        f->fatal = true;
+        return -1;
+    }
+    position_json(ff, &f->pos_value);
+    if (produce(f, f->pos_topic, ff->name, strlen(ff->name), 0, &f->pos_value) != 0) {
+        rd_kafka_error_t *a = rd_kafka_abort_transaction(f->rk, 60000);
+        if (a) {
+            rd_kafka_error_destroy(a);
+            f->fatal = true;
+        }
+        return -1;
+    }
+    for (;;) {
+        rd_kafka_error_t *ce = rd_kafka_commit_transaction(f->rk, 60000);
+        if (!ce)
+            break;
+        if (txn_trouble(f, ce, "commit transaction") < 0)
+            return -1;
+    }
+    f->transactions++;
+    return 0;
+}
+
+#define START_END_PROBE 4096 /* bytes asked for to find a file's last complete line */
+
+/* --start end, a file without a position: its end becomes the position (committed at once, so
+ * a restart does not move it), found with a suffix range request for its last bytes. Returns 0
+ * (position set, or the file is not there: 404), -1 to retry. */
+static int start_at_end(follow_t *f, ffile_t *ff)
+{
+    http_req_t *req = &f->req;
+    http_req_init(req, ff->url);
+    req->range_last = START_END_PROBE;
+    req->max_body = FOLLOW_FILE_MAX;
+    f->requests++;
+    char why[600];
+    int rc = http_perform(f->curl, &f->hopts, req);
+    f->bytes += req->bytes;
+    if (rc != 0 || (req->status != 200 && req->status != 206 && req->status != 404 &&
+                    req->status != 416)) {
+        wx_log(CMD, "%s: %s", ff->url, http_describe(req, why, sizeof why));
+        return -1;
+    }
+    if (req->status == 404) {
+        ff->missing = true;
+        return 0;
+    }
+    const char *body = req->body.data ? req->body.data : "";
+    size_t blen = req->status == 416 ? 0 : req->body.len;
+    int64_t body_off = req->status == 206 ? req->cr_start : 0;
+    ffile_t next = *ff;
+    next.offset = 0;
+    next.tail_len = 0;
+    next.tail_hash = 0;
+    const char *last = NULL; /* the last '\n' */
+    for (size_t i = blen; i > 0; i--)
+        if (body[i - 1] == '\n') {
+            last = body + i - 1;
+            break;
+        }
+    if (last) {
+        const char *prev = last; /* the '\n' before it, if the probe holds it */
+        while (prev > body && prev[-1] != '\n')
+            prev--;
+        if (prev > body || body_off == 0) {
+            next.offset = body_off + (last + 1 - body);
+            next.tail_len = (int32_t)(last + 1 - prev);
+            next.tail_hash = ncei_fnv1a(prev, (size_t)next.tail_len);
+        }
+    }
+    if (next.offset == 0 && body_off > 0) {
+        wx_log(CMD, "%s: no complete line in the last %d bytes: starting at its start", ff->name,
+               START_END_PROBE);
+    }
+    if (commit_position(f, &next) != 0)
+        return -1;
+    *ff = next;
+    ff->known = true;
+    ff->missing = false;
+    if (f->verbose)
+        wx_log(CMD, "%s: starting at its end (byte %" PRId64 ")", ff->name, ff->offset);
+    return 0;
+}
+
 /* One request for a file and what follows from its answer. Returns 0 when the answer was used
  * (or is final: 404, nothing new), -1 to retry (HTTP error, transport failure, Kafka). */
 static int poll_file(follow_t *f, ffile_t *ff, bool whole)
 {
+    if (f->start_end && !ff->known) {
+        int r = start_at_end(f, ff);
+        if (r != 0 || !ff->known)
+            return r;
+        return 0;
+    }
     http_req_t *req = &f->req;
     http_req_init(req, ff->url);
     req->max_body = FOLLOW_FILE_MAX;
@@ -618,18 +721,18 @@ static void poll_round(follow_t *f)
             f->fatal = true;
             return;
         }
-        /* the old year's last lines arrive after midnight: keep it until the new file holds a
-         * reading of January 2nd */
+        poll_with_retries(f, cur);
+        if (f->fatal || wx_stop_requested())
+            return;
+        /* The old year's last lines arrive after midnight: poll its file too while this
+         * year's file is not there or holds no reading of January 2nd yet. Asked after the new
+         * file, so a follower started mid-year never reads last year. */
         wx_time_t jan2 = wx_days_from_civil(year, 1, 2) * 86400;
         if (cur->last_utc == INT64_MIN || cur->last_utc < jan2) {
             ffile_t *old = file_get(f, st, year - 1);
-            bool started = old && (old->offset > 0 || cur->offset == 0);
-            if (old && started)
+            if (old)
                 poll_with_retries(f, old);
         }
-        if (f->fatal || wx_stop_requested())
-            return;
-        poll_with_retries(f, cur);
     }
 }
 
@@ -646,7 +749,7 @@ static void usage(FILE *out)
             "not read goes to DeadLetter with the reason. Needs the internet (or a --base-url\n"
             "mirror). Exactly once across crashes: the position in each file is committed in the\n"
             "same Kafka transaction as the readings (topic <prefix>wxstream-follow-<id>-positions).\n"
-            "A file followed for the first time is read from its start.\n\n"
+            "A file followed for the first time is read from its start (see --start).\n\n"
             "options:\n"
             "  --stations LIST        stations to follow: WBANs, file names (TX_Austin_33_NW) or\n"
             "                         unique name parts, comma-separated\n"
@@ -656,9 +759,12 @@ static void usage(FILE *out)
             "  --catalog FILE         a local stations.tsv instead of <base-url>/stations.tsv\n"
             "  --interval SECS        seconds between polls of a file (default: 300; NOAA adds\n"
             "                         readings about once an hour)\n"
+            "  --start WHERE          where a file without a position starts: begin (every\n"
+            "                         reading of the year so far) or end (only readings added from\n"
+            "                         now on; one small request per file) (default: begin)\n"
             "  --year YEAR            follow YEAR's files as the current year's (default: the UTC\n"
-            "                         clock's); the year before is also polled until a station's\n"
-            "                         new file holds a reading of January 2nd\n"
+            "                         clock's); the year before is also polled while a station's\n"
+            "                         new file is not there or holds no reading of January 2nd\n"
             "  --polls N              stop after N rounds (default: 0, never)\n"
             "  --retries N            retries of a failed request within a round, with back-off\n"
             "                         1, 2, 4... s (default: 4)\n"
@@ -720,7 +826,7 @@ static int setup_kafka(follow_t *f)
 int cmd_follow(int argc, char **argv)
 {
     enum { O_STATIONS = 1000, O_ALL, O_BASE, O_CATALOG, O_INTERVAL, O_YEAR, O_POLLS, O_RETRIES,
-           O_TIMEOUT, O_UA, O_ID, O_DEAD, O_PREFIX, O_FORMAT };
+           O_TIMEOUT, O_UA, O_ID, O_DEAD, O_PREFIX, O_FORMAT, O_START };
     static const struct option LONG[] = {
         {"stations", required_argument, NULL, O_STATIONS},
         {"all", no_argument, NULL, O_ALL},
@@ -737,6 +843,7 @@ int cmd_follow(int argc, char **argv)
         {"dead-letter-topic", required_argument, NULL, O_DEAD},
         {"topic-prefix", required_argument, NULL, O_PREFIX},
         {"format", required_argument, NULL, O_FORMAT},
+        {"start", required_argument, NULL, O_START},
         {"brokers", required_argument, NULL, 'b'},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -793,6 +900,14 @@ int cmd_follow(int argc, char **argv)
             else if (!strcmp(optarg, "uscrn")) f->json = false;
             else {
                 fprintf(stderr, "wxstream follow: --format json or uscrn\n");
+                return WX_EXIT_USAGE;
+            }
+            break;
+        case O_START:
+            if (!strcmp(optarg, "begin")) f->start_end = false;
+            else if (!strcmp(optarg, "end")) f->start_end = true;
+            else {
+                fprintf(stderr, "wxstream follow: --start begin or end\n");
                 return WX_EXIT_USAGE;
             }
             break;

@@ -4,7 +4,7 @@
  * Apache does for what wxstream uses: GET and HEAD, byte ranges ("bytes=A-" and "bytes=A-B";
  * 206 with Content-Range, 416 past the end), ETag and Last-Modified, If-None-Match and
  * If-Modified-Since (304), a generated HTML index for a folder without index.html, 404 for
- * what is not there (a year folder not yet created). Files are read at each request, so a test
+ * what is not there (a year folder not yet created); suffix ranges ("bytes=-N") too. Files are read at each request, so a test
  * can grow, rewrite or truncate them while the server runs.
  *
  * Faults come from a control file (--faults FILE), re-read at every request; one rule a line:
@@ -341,8 +341,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     size_t from = 0, to = len; /* [from, to) */
     int status = 200;
     if (is_file && range && !norange) {
-        unsigned long long a = 0, b = 0;
-        int got = sscanf(range, "bytes=%llu-%llu", &a, &b);
+        unsigned long long a = 0, b = 0, last = 0;
+        int got = 0;
+        if (strncmp(range, "bytes=-", 7) != 0)
+            got = sscanf(range, "bytes=%llu-%llu", &a, &b);
+        else if (sscanf(range + 7, "%llu", &last) == 1 && last > 0) {
+            /* a suffix range: the last N bytes */
+            a = last >= len ? 0 : len - last;
+            got = 1;
+            if (len == 0)
+                a = 1; /* nothing to send: 416 */
+        }
         if (got >= 1) {
             if (a >= len) {
                 free(data);

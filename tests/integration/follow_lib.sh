@@ -58,6 +58,8 @@ fl_data() {
         > "$WORK/final/2025/CRNS0101-05-2025-TX_Austin_33_NW.txt"
     head -n 360 "$s/austin/SYNTH-CRNS0101-05-2026-TX_Austin_33_NW.txt" \
         > "$WORK/final/2026/CRNS0101-05-2026-TX_Austin_33_NW.txt"
+    # three more of Austin's readings, for tests that grow a file past its final state
+    sed -n '361,363p' "$s/austin/SYNTH-CRNS0101-05-2026-TX_Austin_33_NW.txt" > "$WORK/spare.txt"
     cp "$s/two/SYNTH-CRNS0101-05-2026-TX_Bronte_11_NNE.txt" "$WORK/final/2026/CRNS0101-05-2026-TX_Bronte_11_NNE.txt"
     cp "$s/two/SYNTH-CRNS0101-05-2026-WA_Spokane_17_SSW.txt" "$WORK/final/2026/CRNS0101-05-2026-WA_Spokane_17_SSW.txt"
     rm -rf "$s"
