@@ -21,7 +21,8 @@
  *   404                           the file is not there (yet): a year folder before New Year
  *   5xx, time-out, reset          retried with back-off (1, 2, 4 s... up to --retries), logged
  * At New Year the previous year's file is still polled while its station's new file is not
- * there or holds no reading of January 2nd (its last lines arrive after midnight).
+ * there or holds no reading of January 2nd (its last lines arrive after midnight), then until a
+ * poll of it finds nothing new.
  * --start end: a file without a position starts at its current end (a suffix range request).
  *
  * One request at a time (one host), a User-Agent naming wxstream, --interval between polls. */
@@ -73,6 +74,8 @@ typedef struct ffile {
     char etag[HTTP_VALIDATOR_MAX];
     bool missing;       /* 404 at the last poll */
     bool known;         /* has a position (read back, or set by this run) */
+    bool settled;       /* an old year's file found with nothing new after its successor
+                           passed January 2nd: no longer polled */
     bool partial_noted;
 } ffile_t;
 
@@ -691,16 +694,19 @@ static int poll_file(follow_t *f, ffile_t *ff, bool whole)
     return consume_bytes(f, ff, body + skip, blen - (size_t)skip, ff->offset, req->etag);
 }
 
-static void poll_with_retries(follow_t *f, ffile_t *ff)
+/* 0 when the file was polled, -1 when it could not be (given up, stopped, fatal). */
+static int poll_with_retries(follow_t *f, ffile_t *ff)
 {
     for (long attempt = 0;; attempt++) {
-        if (poll_file(f, ff, false) == 0 || f->fatal || wx_stop_requested())
-            return;
+        if (poll_file(f, ff, false) == 0)
+            return 0;
+        if (f->fatal || wx_stop_requested())
+            return -1;
         if (attempt >= f->retries) {
             f->failed_polls++;
             wx_log(CMD, "%s: giving up until the next poll (%ld attempts)", ff->name,
                    attempt + 1);
-            return;
+            return -1;
         }
         int64_t wait = 1000LL << (attempt < 6 ? attempt : 6);
         f->retried++;
@@ -728,10 +734,17 @@ static void poll_round(follow_t *f)
          * year's file is not there or holds no reading of January 2nd yet. Asked after the new
          * file, so a follower started mid-year never reads last year. */
         wx_time_t jan2 = wx_days_from_civil(year, 1, 2) * 86400;
-        if (cur->last_utc == INT64_MIN || cur->last_utc < jan2) {
-            ffile_t *old = file_get(f, st, year - 1);
-            if (old)
-                poll_with_retries(f, old);
+        bool past = cur->last_utc != INT64_MIN && cur->last_utc >= jan2;
+        ffile_t *old = file_get(f, st, year - 1);
+        if (!old || (past && (!old->known || old->settled)))
+            continue;
+        /* once the new file is past January 2nd, the old one is polled until a poll finds
+         * nothing new, so lines it got while the new one raced ahead are still read */
+        int64_t before = old->offset;
+        if (poll_with_retries(f, old) == 0 && past && old->offset == before) {
+            old->settled = true;
+            if (f->verbose)
+                wx_log(CMD, "%s: done (the new year's file is past January 2nd)", old->name);
         }
     }
 }
@@ -764,7 +777,8 @@ static void usage(FILE *out)
             "                         now on; one small request per file) (default: begin)\n"
             "  --year YEAR            follow YEAR's files as the current year's (default: the UTC\n"
             "                         clock's); the year before is also polled while a station's\n"
-            "                         new file is not there or holds no reading of January 2nd\n"
+            "                         new file is not there or holds no reading of January 2nd,\n"
+            "                         then until a poll of it finds nothing new\n"
             "  --polls N              stop after N rounds (default: 0, never)\n"
             "  --retries N            retries of a failed request within a round, with back-off\n"
             "                         1, 2, 4... s (default: 4)\n"

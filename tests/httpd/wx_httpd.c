@@ -299,11 +299,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return send_text(c, method, url, range, 500, "cannot list\n");
         range = NULL; /* indexes are generated: no ranges, no validators */
     } else {
+        /* the validators name what is sent: the length read, the mtime from before reading
+         * (a file growing while it is read then gets a new ETag at the next request) */
         data = read_all(path, &len);
         if (!data)
             return send_text(c, method, url, range, 404, "not found\n");
-        if (stat(path, &st) != 0)
-            memset(&st, 0, sizeof st);
     }
 
     char etag[96], lastmod[64];

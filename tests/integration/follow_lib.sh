@@ -109,7 +109,9 @@ fl_wait_readings() {
         sleep 1
     done
     echo "--- follow.log (last 30 lines)" >&2
-    tail -n 30 "$WORK/follow.log" >&2
+    grep -v ": round [0-9]*:" "$WORK/follow.log" | tail -n 40 >&2
+    cp "$WORK/follow.log" "${TMPDIR:-/tmp}/wx-follow-failed.log" 2>/dev/null || true
+    cp "$HTTP_LOG" "${TMPDIR:-/tmp}/wx-http-failed.log" 2>/dev/null || true
     fail "InputData holds $n records after ${secs}s, expected $want"
 }
 
