@@ -360,6 +360,17 @@ int ncei_index_each(const char *html, size_t len, int year,
     return 0;
 }
 
+bool ncei_tail_matches(const char *body, size_t blen, int64_t body_off, int64_t offset,
+                       int32_t tail_len, uint64_t tail_hash)
+{
+    if (offset == 0)
+        return true;
+    int64_t at = offset - tail_len - body_off;
+    if (tail_len < 0 || at < 0 || (int64_t)blen < at + tail_len)
+        return false;
+    return ncei_fnv1a(body + at, (size_t)tail_len) == tail_hash;
+}
+
 uint64_t ncei_fnv1a(const void *data, size_t len)
 {
     const unsigned char *p = data;

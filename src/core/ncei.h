@@ -71,6 +71,14 @@ int ncei_parse_file_name(const char *name, int *year, char *file_part, size_t pa
 int ncei_index_each(const char *html, size_t len, int year,
                     int (*fn)(void *ctx, const char *file_name), void *ctx);
 
+/* follow's check that what it consumed is still there: the tail_len bytes ending at file offset
+ * `offset` (the last line read, with its '\n') hash to tail_hash, in a response body holding the
+ * file's bytes from body_off on (0 for a whole file, the range start for a 206). True at offset
+ * 0 (nothing consumed); false when the body does not reach that far back or forward (the file
+ * shrank, or was rewritten). */
+bool ncei_tail_matches(const char *body, size_t blen, int64_t body_off, int64_t offset,
+                       int32_t tail_len, uint64_t tail_hash);
+
 /* 64-bit FNV-1a of bytes: follow's fingerprint of the last line it consumed. */
 uint64_t ncei_fnv1a(const void *data, size_t len);
 

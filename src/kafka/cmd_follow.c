@@ -660,10 +660,7 @@ static int poll_file(follow_t *f, ffile_t *ff, bool whole)
             wx_log(CMD, "%s: the server ignored the range (200, %zu bytes)", ff->name, blen);
     }
     /* Is what we consumed still there? The stored tail must sit just before ff->offset. */
-    int64_t tail_at = ff->offset - ff->tail_len - body_off;
-    bool same = ff->offset == 0 ||
-                (tail_at >= 0 && (int64_t)blen >= tail_at + ff->tail_len &&
-                 ncei_fnv1a(body + tail_at, (size_t)ff->tail_len) == ff->tail_hash);
+    bool same = ncei_tail_matches(body, blen, body_off, ff->offset, ff->tail_len, ff->tail_hash);
     if (!same) {
         if (req->status == 206)
             return poll_file(f, ff, true);
@@ -840,7 +837,7 @@ static int setup_kafka(follow_t *f)
 int cmd_follow(int argc, char **argv)
 {
     enum { O_STATIONS = 1000, O_ALL, O_BASE, O_CATALOG, O_INTERVAL, O_YEAR, O_POLLS, O_RETRIES,
-           O_TIMEOUT, O_UA, O_ID, O_DEAD, O_PREFIX, O_FORMAT, O_START };
+           O_TIMEOUT, O_UA, O_ID, O_DEAD, O_PREFIX, O_FORMAT, O_START, O_DEBUG };
     static const struct option LONG[] = {
         {"stations", required_argument, NULL, O_STATIONS},
         {"all", no_argument, NULL, O_ALL},
@@ -858,6 +855,7 @@ int cmd_follow(int argc, char **argv)
         {"topic-prefix", required_argument, NULL, O_PREFIX},
         {"format", required_argument, NULL, O_FORMAT},
         {"start", required_argument, NULL, O_START},
+        {"debug", no_argument, NULL, O_DEBUG},
         {"brokers", required_argument, NULL, 'b'},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -925,6 +923,7 @@ int cmd_follow(int argc, char **argv)
                 return WX_EXIT_USAGE;
             }
             break;
+        case O_DEBUG: f->kopts.debug = true; break;
         case 'b': f->kopts.brokers = optarg; break;
         case 'X':
             if (wx_kafka_opts_add(&f->kopts, optarg) != 0)

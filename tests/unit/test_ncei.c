@@ -198,6 +198,32 @@ static void test_fnv1a_matches_the_published_vectors(void **state)
     assert_true(ncei_fnv1a("foobar", 6) == 0x85944171f73967e8ull);
 }
 
+static void test_tail_check_finds_the_last_line_read_in_a_range_or_whole_body(void **state)
+{
+    (void)state;
+    const char *file = "line one\nline two\nline three\n";
+    /* consumed through "line two\n": offset 18, tail 9 bytes */
+    uint64_t h = ncei_fnv1a("line two\n", 9);
+    /* a 206 from offset - tail_len = 9 */
+    assert_true(ncei_tail_matches(file + 9, strlen(file) - 9, 9, 18, 9, h));
+    /* a 200: the whole file */
+    assert_true(ncei_tail_matches(file, strlen(file), 0, 18, 9, h));
+    /* nothing consumed yet */
+    assert_true(ncei_tail_matches("", 0, 0, 0, 0, 0));
+}
+
+static void test_tail_check_fails_for_a_rewritten_or_shrunk_file(void **state)
+{
+    (void)state;
+    uint64_t h = ncei_fnv1a("line two\n", 9);
+    const char *rewritten = "line one\nline 2!!\nline three\n";
+    assert_false(ncei_tail_matches(rewritten, strlen(rewritten), 0, 18, 9, h));
+    const char *shrunk = "line one\nline";
+    assert_false(ncei_tail_matches(shrunk, strlen(shrunk), 0, 18, 9, h));
+    /* a 206 that starts after the tail cannot show it */
+    assert_false(ncei_tail_matches("line three\n", 11, 18, 18, 9, h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_index_lists_the_years_subhourly_files_once_each),
         cmocka_unit_test(test_index_callback_can_stop_the_walk),
         cmocka_unit_test(test_fnv1a_matches_the_published_vectors),
+        cmocka_unit_test(test_tail_check_finds_the_last_line_read_in_a_range_or_whole_body),
+        cmocka_unit_test(test_tail_check_fails_for_a_rewritten_or_shrunk_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
