@@ -551,6 +551,20 @@ static int start_at_end(follow_t *f, ffile_t *ff)
         ff->missing = true;
         return 0;
     }
+    if (req->status == 416 && req->total_size > 0) {
+        /* a server without suffix ranges: ask for the same bytes by offset */
+        int64_t total = req->total_size;
+        http_req_init(req, ff->url);
+        req->range_from = total > START_END_PROBE ? total - START_END_PROBE : 0;
+        req->max_body = FOLLOW_FILE_MAX;
+        f->requests++;
+        rc = http_perform(f->curl, &f->hopts, req);
+        f->bytes += req->bytes;
+        if (rc != 0 || (req->status != 200 && req->status != 206)) {
+            wx_log(CMD, "%s: %s", ff->url, http_describe(req, why, sizeof why));
+            return -1;
+        }
+    }
     const char *body = req->body.data ? req->body.data : "";
     size_t blen = req->status == 416 ? 0 : req->body.len;
     int64_t body_off = req->status == 206 ? req->cr_start : 0;
@@ -578,6 +592,11 @@ static int start_at_end(follow_t *f, ffile_t *ff)
         wx_log(CMD, "%s: no complete line in the last %d bytes: starting at its start", ff->name,
                START_END_PROBE);
     }
+    int64_t size = req->status == 206 ? req->total_size : (int64_t)blen;
+    if (next.offset == size && size > 0)
+        snprintf(next.etag, sizeof next.etag, "%s", req->etag); /* then a 304 next time */
+    else
+        next.etag[0] = '\0';
     if (commit_position(f, &next) != 0)
         return -1;
     *ff = next;
