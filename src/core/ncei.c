@@ -279,6 +279,27 @@ int ncei_file_name(int year, const char *file_part, char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
+static bool alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool ncei_same_part(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !alnum(*a))
+            a++;
+        while (*b && !alnum(*b))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (lower(*a) != lower(*b))
+            return false;
+        a++;
+        b++;
+    }
+}
+
 static bool name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -64,6 +64,11 @@ int ncei_file_name(int year, const char *file_part, char *buf, size_t size);
  * when the name is not one. */
 int ncei_parse_file_name(const char *name, int *year, char *file_part, size_t part_size);
 
+/* Whether two file parts name the same station when only letters and digits count, case aside
+ * ("SD_Pierre_24_S" and "SD_Pierre_24_S", "AK_St._Paul_4_NE" and "AK_St_Paul_4_NE"): how fetch
+ * finds a file in the year's index when the name made from the catalogue is not published. */
+bool ncei_same_part(const char *a, const char *b);
+
 /* Calls fn for each distinct sub-hourly file of `year` that a year folder's HTML index links to
  * (href="CRNS0101-05-<year>-....txt", with or without a path before the name), in order of
  * appearance. fn returns 0 to go on, non-zero to stop (that value is returned). Returns 0 or fn's

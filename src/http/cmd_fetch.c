@@ -27,6 +27,9 @@
 typedef enum { J_WAIT, J_RUN, J_DONE } job_state_t;
 
 typedef struct job {
+    int year;
+    const char *file_part;
+    bool looked_up; /* the year's index was searched for another spelling of the name */
     char name[NCEI_FILE_NAME_MAX];
     char url[2048];
     char path[4096], part[4200], meta[4200];
@@ -38,9 +41,16 @@ typedef struct job {
     CURL *h;
 } job_t;
 
+#define FETCH_INDEX_YEARS 64
+
 typedef struct fetch {
     http_opts_t ho;
-    const char *out_dir;
+    const char *out_dir, *base;
+    CURL *index_h;                       /* year indexes, fetched when a name is not found */
+    int index_year[FETCH_INDEX_YEARS];
+    wxbuf_t index_html[FETCH_INDEX_YEARS];
+    bool index_ok[FETCH_INDEX_YEARS];
+    int n_index;
     long parallel, retries;
     bool quiet, progress;
     /* tallies */
@@ -162,6 +172,66 @@ static int start_job(fetch_t *ft, CURLM *m, job_t *j)
     return 0;
 }
 
+typedef struct find_ctx {
+    const char *part;
+    char found[NCEI_FILE_NAME_MAX];
+} find_ctx_t;
+
+static int find_in_index(void *ctx, const char *file_name)
+{
+    find_ctx_t *fc = ctx;
+    int year;
+    char part[NCEI_FILE_NAME_MAX];
+    if (ncei_parse_file_name(file_name, &year, part, sizeof part) == 0 &&
+        ncei_same_part(part, fc->part)) {
+        snprintf(fc->found, sizeof fc->found, "%s", file_name);
+        return 1;
+    }
+    return 0;
+}
+
+/* The year's index (fetched once per run): the published name of j's station, if spelled
+ * differently from the name made from the catalogue. 0 and j renamed, or -1. */
+static int look_up_name(fetch_t *ft, job_t *j)
+{
+    int k;
+    for (k = 0; k < ft->n_index; k++)
+        if (ft->index_year[k] == j->year)
+            break;
+    if (k == ft->n_index) {
+        if (k >= FETCH_INDEX_YEARS)
+            return -1;
+        ft->n_index++;
+        ft->index_year[k] = j->year;
+        char url[2048], rel[64];
+        snprintf(rel, sizeof rel, "subhourly01/%d/", j->year);
+        http_url_join(url, sizeof url, ft->base, rel);
+        http_req_t req;
+        memset(&req, 0, sizeof req);
+        http_req_init(&req, url);
+        req.max_body = 16 << 20;
+        ft->index_ok[k] = http_perform(ft->index_h, &ft->ho, &req) == 0 && req.status == 200;
+        ft->index_html[k] = req.body;
+        req.body = (wxbuf_t){0};
+        http_req_free(&req);
+    }
+    if (!ft->index_ok[k] || !ft->index_html[k].data)
+        return -1;
+    find_ctx_t fc = {.part = j->file_part, .found = ""};
+    ncei_index_each(ft->index_html[k].data, ft->index_html[k].len, j->year, find_in_index, &fc);
+    if (!fc.found[0] || !strcmp(fc.found, j->name))
+        return -1;
+    fprintf(stderr, "wxstream fetch: %s is published as %s\n", j->name, fc.found);
+    char rel[512];
+    snprintf(j->name, sizeof j->name, "%s", fc.found);
+    snprintf(rel, sizeof rel, "subhourly01/%d/%s", j->year, j->name);
+    http_url_join(j->url, sizeof j->url, ft->base, rel);
+    snprintf(j->path, sizeof j->path, "%s/%s", ft->out_dir, j->name);
+    snprintf(j->part, sizeof j->part, "%s.part", j->path);
+    snprintf(j->meta, sizeof j->meta, "%s/.%s.meta", ft->out_dir, j->name);
+    return 0;
+}
+
 /* A transfer ended: decide what it means. */
 static void finish_job(fetch_t *ft, job_t *j, CURLcode code)
 {
@@ -179,6 +249,16 @@ static void finish_job(fetch_t *ft, job_t *j, CURLcode code)
         unlink(j->part);
         j->state = J_DONE;
         return;
+    }
+    if (ok && req->status == 404 && !j->looked_up) {
+        j->looked_up = true;
+        unlink(j->part);
+        if (look_up_name(ft, j) == 0) {
+            j->attempts = 0;
+            j->not_before_ms = 0;
+            j->state = J_WAIT;
+            return;
+        }
     }
     if (ok && req->status == 404) {
         fprintf(stderr, "wxstream fetch: %s: not published (404)\n", j->name);
@@ -284,8 +364,9 @@ static void usage(FILE *f)
             "  --user-agent UA   (default: wxstream/VERSION (USCRN data client))\n"
             "  -q, --quiet       no progress line and no summary\n"
             "  -h, --help        this help\n\n"
-            "A progress line is drawn only when stderr is a terminal. A station-year NCEI does not\n"
-            "publish (404) is reported and skipped.\n\n"
+            "A progress line is drawn only when stderr is a terminal. When the name made from the\n"
+            "catalogue is not found (404), the year folder's index is searched for the station's\n"
+            "file spelled otherwise; a station-year NCEI does not publish is reported and skipped.\n\n"
             "Exit status: 0 every file is in DIR (downloaded or unchanged; 404s skipped), even with\n"
             "bad lines; 1 a download failed or the catalogue could not be had; 2 usage.\n");
 }
@@ -361,6 +442,7 @@ int cmd_fetch(int argc, char **argv)
         return WX_EXIT_USAGE;
     }
     ft.progress = !ft.quiet && isatty(STDERR_FILENO);
+    ft.base = base;
     char err[1024];
     int rc = WX_EXIT_FAIL;
     ncei_catalog_t cat = {0};
@@ -396,6 +478,8 @@ int cmd_fetch(int argc, char **argv)
         for (int y = y0; y <= y1; y++) {
             job_t *j = &jobs[n_jobs++];
             char rel[512];
+            j->year = y;
+            j->file_part = sel[i]->file_part;
             ncei_file_name(y, sel[i]->file_part, j->name, sizeof j->name);
             snprintf(rel, sizeof rel, "subhourly01/%d/%s", y, j->name);
             http_url_join(j->url, sizeof j->url, base, rel);
@@ -408,6 +492,9 @@ int cmd_fetch(int argc, char **argv)
         }
     }
     m = curl_multi_init();
+    ft.index_h = curl_easy_init();
+    if (!m || !ft.index_h)
+        goto done;
     curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, ft.parallel);
     long running = 0;
     int64_t last_draw = 0;
@@ -463,6 +550,10 @@ done:
             curl_easy_cleanup(jobs[i].h);
     }
     free(jobs);
+    for (int k = 0; k < ft.n_index; k++)
+        wxbuf_free(&ft.index_html[k]);
+    if (ft.index_h)
+        curl_easy_cleanup(ft.index_h);
     if (m)
         curl_multi_cleanup(m);
     free(sel);

@@ -2,7 +2,8 @@
 # fetch end to end against the local NCEI site: a mirror with NCEI's names, a download reset
 # mid-body resumed with a range request, a partial file left by an earlier run resumed, a bad
 # line reported without stopping, a year NCEI does not publish skipped; a second fetch
-# transfers nothing; replay of the mirror gives what replay of the site's files gives.
+# transfers nothing; a name spelled otherwise is found in the year's index; replay of the mirror
+# works and batch on it equals batch on the site's files.
 # (No broker needed for fetch itself; the replay comparison uses it.)
 source "$(dirname "$0")/follow_lib.sh" "$1"
 fl_site
@@ -10,6 +11,10 @@ fl_data
 mkdir -p "$WORK/site/subhourly01/2025" "$WORK/site/subhourly01/2026"
 cp "$WORK"/final/2025/*.txt "$WORK/site/subhourly01/2025/"
 cp "$WORK"/final/2026/*.txt "$WORK/site/subhourly01/2026/"
+# Austin's 2025 file published under another spelling than the catalogue gives: found in the
+# year folder's index
+mv "$WORK/site/subhourly01/2025/CRNS0101-05-2025-TX_Austin_33_NW.txt" \
+    "$WORK/site/subhourly01/2025/CRNS0101-05-2025-TX_Austin_33_N.W.txt"
 # a bad line in Bronte's file
 B=$WORK/site/subhourly01/2026/CRNS0101-05-2026-TX_Bronte_11_NNE.txt
 awk 'NR == 10 { print "03072 20260101 0050 garbage" } { print }' "$B" > "$B.new" && mv "$B.new" "$B"
@@ -31,6 +36,8 @@ ls "$M"/*.part 2> /dev/null && fail "a .part file was left"
 grep -q "CRNS0101-05-2026-TX_Bronte_11_NNE.txt:10: bad line" "$WORK/fetch1.log" ||
     fail "the bad line was not reported with its file and line"
 grep -q "not published (404)" "$WORK/fetch1.log" || fail "the missing year was not reported"
+grep -q "2025-TX_Austin_33_NW.txt is published as CRNS0101-05-2025-TX_Austin_33_N.W.txt" \
+    "$WORK/fetch1.log" || fail "the name from the year's index was not used"
 grep -q "retrying" "$WORK/fetch1.log" || fail "the reset download was not retried"
 grep -q "2026-TX_Austin_33_NW.txt bytes=30000- 206" "$HTTP_LOG" ||
     fail "the reset download was not resumed with a range request"

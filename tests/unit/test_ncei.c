@@ -136,6 +136,16 @@ static void test_file_name_round_trip(void **state)
     assert_int_equal(ncei_file_name(2025, "TX_Austin_33_NW", buf, 20), -1);
 }
 
+static void test_same_part_ignores_case_and_punctuation_only(void **state)
+{
+    (void)state;
+    assert_true(ncei_same_part("AK_St._Paul_4_NE", "AK_St_Paul_4_NE"));
+    assert_true(ncei_same_part("tx_austin_33_nw", "TX_Austin_33_NW"));
+    assert_false(ncei_same_part("TX_Austin_33_NW", "TX_Austin_33_N"));
+    assert_false(ncei_same_part("TX_Austin_3_NW", "TX_Austin_33_NW"));
+    assert_true(ncei_same_part("", "__"));
+}
+
 typedef struct names {
     char v[8][NCEI_FILE_NAME_MAX];
     int n;
@@ -234,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_missing_coordinates_are_nan),
         cmocka_unit_test(test_find_by_wban_file_part_or_unique_name_part),
         cmocka_unit_test(test_file_name_round_trip),
+        cmocka_unit_test(test_same_part_ignores_case_and_punctuation_only),
         cmocka_unit_test(test_index_lists_the_years_subhourly_files_once_each),
         cmocka_unit_test(test_index_callback_can_stop_the_walk),
         cmocka_unit_test(test_fnv1a_matches_the_published_vectors),
