@@ -24,3 +24,6 @@ echo "== serve under load (200 live clients, 50 API requests/s, process on a bac
 echo
 echo "== serve's live latency (replay --speed 300, closing reading -> result on a live client)"
 "$here/serve_latency.sh" "$B" 150 300 50 200
+echo
+echo "== fetch and follow against the local NCEI stand-in"
+"$here/fetch_follow.sh" "$B"

@@ -20,7 +20,7 @@ esac
 
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
-    librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
+    librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
     kcat valgrind jq python3 python3-venv
     chromium curl
 )
