@@ -527,14 +527,25 @@ done:
 
 /* Whether the snapshot w (of a partition whose committed offset is committed, -1 none) is the
  * one committed with that offset. A snapshot without the offset header (written by a version
- * before it) cannot be checked and is taken as it is. */
+ * before it) cannot be checked and is taken as it is. With no committed offset at all (the
+ * group's offsets expired or were deleted; librdkafka's mock cluster never stores
+ * transactional ones) a snapshot naming its offset is self-sufficient: reading resumes there. */
 static bool snapshot_matches(const wanted_t *w, int64_t committed)
 {
     if (!w->found)
         return committed < 0;
-    if (!w->has_offset)
+    if (!w->has_offset || committed < 0)
         return true;
     return w->offset == committed;
+}
+
+/* Where reading resumes for a partition whose snapshot matched: the committed offset, or the
+ * snapshot's own when nothing is committed; -1 for the beginning. */
+static int64_t resume_offset(const wanted_t *w, int64_t committed)
+{
+    if (committed >= 0)
+        return committed;
+    return w->found && w->has_offset ? w->offset : -1;
 }
 
 /* Loads the state of the assigned partitions parts: the latest snapshot of each from the
@@ -618,7 +629,11 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
             rc = -1;
             break;
         }
-        int64_t covered = c->elems[i].offset;
+        int64_t covered = resume_offset(&w[i], c->elems[i].offset);
+        if (covered >= 0 && c->elems[i].offset < 0 && !p->quiet)
+            wx_log(CMD, "%s/%d has no committed offset: resuming at offset %" PRId64 ", where its "
+                        "state snapshot ends (the group's offsets expired or were deleted?)",
+                   parts->elems[i].topic, (int)parts->elems[i].partition, covered);
         if (!strcmp(parts->elems[i].topic, p->input)) {
             in_part_t *ip = calloc(1, sizeof *ip);
             if (!ip) {
