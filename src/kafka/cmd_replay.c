@@ -736,6 +736,9 @@ static void usage(FILE *f)
             "\nProducer defaults (override with -X): enable.idempotence=true, linger.ms=10,\n"
             "batch.size=1000000, message.timeout.ms=30000, partitioner=murmur2_random (the Java\n"
             "client's key -> partition), allow.auto.create.topics=false.\n\n"
+            "Every record is written at least once. A broker restart can make the idempotent\n"
+            "producer bump its epoch and leave a copy written twice: the summary counts them\n"
+            "(\"D written twice\"; exact when replay is the only producer of the partitions).\n\n"
             "Exit status: 0 every record delivered; 1 a delivery failed or was not confirmed, a\n"
             "file could not be read, the cluster could not be reached, or interrupted; 2 usage.\n");
 }
