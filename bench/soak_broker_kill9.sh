@@ -34,7 +34,7 @@ done
 replay_failures=0
 for (( r = 0; r < REPLAY_RUNS; r++ )); do
     if WX_REPLAY_KILL_RUNS=1 bash "$here/tests/integration/test_replay_broker_kill9.sh" "$W" > "$logs/replay-$r.log" 2>&1; then
-        echo "replay run $((r + 1))/$REPLAY_RUNS: ok ($(grep -m1 'run 0:' "$logs/replay-$r.log" | sed 's/^ *- //' | cut -c1-120))"
+        echo "replay run $((r + 1))/$REPLAY_RUNS: ok ($(grep -m1 'written twice (summary' "$logs/replay-$r.log" | sed 's/^ *- //; s/ (summary.*//'))"
         rm -f "$logs/replay-$r.log"
     else
         replay_failures=$(( replay_failures + 1 ))

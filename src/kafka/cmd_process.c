@@ -575,13 +575,14 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
     int64_t t0 = now_ms();
     int64_t deadline = t0 + p->broker_timeout_s * 1000LL;
     int rc = -1, attempts = 0, unchecked = 0;
+    bool said_mismatch = false, said_error = false;
     char why[600] = "";
     busy_begin(p);
     for (;;) {
         /* Each attempt is bounded by its own calls' timeouts: a new phase for the watchdog. */
         atomic_store(&p->busy_since_ms, (long long)now_ms());
         attempts++;
-        bool agree = false;
+        bool agree = false, mismatch = false;
         if (committed_offsets(p, c, why, sizeof why) == 0 &&
             restore_read(p, w, (size_t)parts->cnt, deadline) == 0) {
             agree = true;
@@ -589,6 +590,7 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
                 if (snapshot_matches(&w[i], c->elems[i].offset))
                     continue;
                 agree = false;
+                mismatch = true;
                 if (!w[i].found)
                     snprintf(why, sizeof why, "%s/%d has committed offset %" PRId64
                              " but no state snapshot (%s)", parts->elems[i].topic,
@@ -608,14 +610,24 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
             break;
         }
         if (now_ms() + 500 > deadline || wx_stop_requested()) {
-            wx_log(CMD, "refusing to resume: %s; the state and the input offsets committed with "
-                        "it did not agree within --broker-timeout (%d attempts)",
-                   why, attempts);
+            if (mismatch)
+                wx_log(CMD, "refusing to resume: %s; the state and the input offsets committed "
+                            "with it did not agree within --broker-timeout (%d attempts)",
+                       why, attempts);
+            else
+                wx_log(CMD, "restoring state: %s; giving up after --broker-timeout (%d attempts)",
+                       why, attempts);
             break;
         }
-        if (attempts == 1 || attempts % 20 == 0)
-            wx_log(CMD, "%s; waiting for the transaction that wrote them to become visible, "
-                        "then reading both again", why);
+        if ((mismatch ? !said_mismatch : !said_error) || attempts % 20 == 0) {
+            said_mismatch |= mismatch;
+            said_error |= !mismatch;
+            if (mismatch)
+                wx_log(CMD, "%s; waiting for the transaction that wrote them to become visible, "
+                            "then reading both again", why);
+            else
+                wx_log(CMD, "restoring state: %s; trying again", why);
+        }
         why[0] = '\0';
         nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
     }
