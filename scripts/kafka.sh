@@ -13,6 +13,7 @@
 #   scripts/kafka.sh wipe                  stop if running, delete the data dir
 #   scripts/kafka.sh logs [-f]             tail of the broker log
 #   scripts/kafka.sh topics ARGS...        kafka-topics (TopicCommand) against the broker
+#   scripts/kafka.sh groups ARGS...        kafka-consumer-groups (ConsumerGroupCommand) against it
 #   scripts/kafka.sh bootstrap             print the bootstrap address
 #
 # Options (anywhere before a `topics` argument list): --port N, --controller-port N, --clean
@@ -49,6 +50,7 @@ commands:
   wipe           stop if running, then delete the data dir
   logs [-f]      show the tail of the broker log (-f: follow)
   topics ARGS    run kafka-topics against the broker, e.g. topics --create --topic t --partitions 3
+  groups ARGS    run kafka-consumer-groups against the broker, e.g. groups --describe --group g
   bootstrap      print the bootstrap address
 
 options:
@@ -473,6 +475,17 @@ cmd_topics() {
         -cp "$LIBS/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$bs" "$@"
 }
 
+cmd_groups() {
+    need_java
+    cmd_fetch quiet
+    [ -f "$KHOME/config/tools-log4j2.properties" ] || write_tools_log4j
+    local bs="${WX_KAFKA_BOOTSTRAP:-$BOOTSTRAP}"
+    exec "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+        -Dlog4j2.configurationFile="$KHOME/config/tools-log4j2.properties" \
+        -cp "$LIBS/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+        --bootstrap-server "$bs" "$@"
+}
+
 case "$CMD" in
     fetch) need_java; cmd_fetch ;;
     start) cmd_start ;;
@@ -484,6 +497,7 @@ case "$CMD" in
         [ -f "$LOGFILE" ] || die "no log at $LOGFILE"
         if [ "${ARGS[0]:-}" = -f ]; then exec tail -n 50 -f "$LOGFILE"; else tail -n 50 "$LOGFILE"; fi ;;
     topics) cmd_topics "${ARGS[@]}" ;;
+    groups) cmd_groups "${ARGS[@]}" ;;
     bootstrap) echo "$BOOTSTRAP" ;;
     *) usage >&2; die "unknown command: $CMD" ;;
 esac

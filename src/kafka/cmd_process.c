@@ -48,6 +48,8 @@ static const char *const RESULT_TOPICS[T_COUNT] = {"Output", "MaxTemp", "Outlier
 
 typedef struct in_part {
     stream_part_t *sp;
+    int64_t covered; /* next offset of the partition its state has read (-1: none); snapshot */
+    int64_t pos;     /* commit_body: the consumer's position, -1 unknown */
     bool dirty;
     bool eof;
     int64_t last_msg_ms;
@@ -58,6 +60,8 @@ typedef struct in_part {
 
 typedef struct hr_part {
     hour_stage_t *hs;
+    int64_t covered; /* as in in_part_t */
+    int64_t pos;
     bool dirty;
     bool eof;
     int64_t eof_offset; /* where the last end-of-partition event was */
@@ -202,14 +206,28 @@ static void *watchdog(void *arg)
 
 /* ------------------------------------------------------------------ producing */
 
-static void produce(proc_t *p, const char *topic, int32_t partition, const void *key,
-                    size_t key_len, const void *value, size_t value_len)
+/* The header of a state snapshot naming the offset it covers (SNAPSHOT_OFFSET_HEADER). */
+#define SNAPSHOT_OFFSET_HEADER "wx-offset"
+
+/* Produces one record in the open transaction; offset_header, if not NULL, becomes the
+ * record's SNAPSHOT_OFFSET_HEADER header. */
+static void produce_h(proc_t *p, const char *topic, int32_t partition, const void *key,
+                      size_t key_len, const void *value, size_t value_len,
+                      const char *offset_header)
 {
     for (;;) {
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t err;
+        if (offset_header)
+            err = rd_kafka_producev(
+                p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
+                RD_KAFKA_V_HEADER(SNAPSHOT_OFFSET_HEADER, offset_header, -1),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        else
+            err = rd_kafka_producev(
+                p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (!err)
             break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -225,6 +243,12 @@ static void produce(proc_t *p, const char *topic, int32_t partition, const void 
         return;
     }
     p->txn_records++;
+}
+
+static void produce(proc_t *p, const char *topic, int32_t partition, const void *key,
+                    size_t key_len, const void *value, size_t value_len)
+{
+    produce_h(p, topic, partition, key, key_len, value, value_len, NULL);
 }
 
 static void produce_result(proc_t *p, int which)
@@ -319,21 +343,54 @@ typedef struct wanted {
     char *value; /* latest, malloc'd */
     size_t len;
     bool found;
+    bool has_offset; /* the snapshot names the offset it covers (older ones do not) */
+    int64_t offset;  /* SNAPSHOT_OFFSET_HEADER: next offset of its partition, -1 none */
 } wanted_t;
 
+/* The offset a snapshot record covers, from its SNAPSHOT_OFFSET_HEADER header. False for a
+ * snapshot written before the header existed (or an unreadable header). */
+static bool snapshot_offset(rd_kafka_message_t *m, int64_t *offset)
+{
+    rd_kafka_headers_t *h = NULL;
+    const void *v = NULL;
+    size_t n = 0;
+    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(h, SNAPSHOT_OFFSET_HEADER, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        !v || n == 0 || n > 20)
+        return false;
+    char buf[24];
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long long x = strtoll(buf, &end, 10);
+    if (errno || *end || x < -1)
+        return false;
+    *offset = x;
+    return true;
+}
+
 /* Reads the changelog from the start to its end (read_committed) and keeps the latest value of
- * each wanted key. Returns 0, or -1 with a message. */
-static int restore_read(proc_t *p, wanted_t *w, size_t n)
+ * each wanted key, until deadline_ms at the latest. Returns 0, or -1 with a message. */
+static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
 {
     if (n == 0)
         return 0;
+    for (size_t i = 0; i < n; i++) {
+        free(w[i].value);
+        w[i].value = NULL;
+        w[i].len = 0;
+        w[i].found = w[i].has_offset = false;
+        w[i].offset = -1;
+    }
     /* Every snapshot committed before now lies below the changelog's current high watermark.
      * A read_committed reader stops at the last stable offset, which another instance's open
      * transaction can hold back: reading only to the first end-of-partition event could then
      * load a snapshot older than the offsets committed with a newer one. So read until the
      * position reaches the high watermark (open transactions end by commit or abort within
-     * transaction.timeout.ms). The query may hang in librdkafka < 2.3 when the leader is down:
-     * the watchdog bounds that. */
+     * transaction.timeout.ms). A snapshot written after the query is not waited for here:
+     * restore() compares each snapshot with the committed offsets and reads again. The query
+     * may hang in librdkafka < 2.3 when the leader is down: the watchdog bounds that. */
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t qerr =
         rd_kafka_query_watermark_offsets(p->restorer, p->changelog, 0, &lo, &hi,
@@ -362,10 +419,9 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
             rd_kafka_topic_destroy(rkt);
         return -1;
     }
-    int64_t deadline = now_ms() + call_timeout_ms(p, 120000);
     int rc = -1;
     for (;;) {
-        if (now_ms() > deadline) {
+        if (now_ms() > deadline_ms) {
             wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->changelog);
             break;
         }
@@ -405,6 +461,8 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n)
                 w[i].value = v;
                 w[i].len = m->len;
                 w[i].found = true;
+                w[i].offset = -1;
+                w[i].has_offset = snapshot_offset(m, &w[i].offset);
             }
         }
         rd_kafka_message_destroy(m);
@@ -416,18 +474,179 @@ done:
     return rc;
 }
 
-static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
+/* The committed offsets of parts, into c (a copy of parts): -1 where none was committed.
+ * Asked for stable offsets explicitly (KIP-447, require_stable): while another transaction that
+ * commits offsets of the group is still open, the broker answers UNSTABLE_OFFSET_COMMIT rather
+ * than the offset from before it, and the caller asks again. Returns 0, or -1 with the reason
+ * in why. */
+static int committed_offsets(proc_t *p, rd_kafka_topic_partition_list_t *c, char *why,
+                             size_t why_size)
+{
+    int rc = -1;
+    char err[256];
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p->producer);
+    rd_kafka_AdminOptions_t *o =
+        rd_kafka_AdminOptions_new(p->producer, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_event_t *ev = NULL;
+    rd_kafka_error_t *e = o ? rd_kafka_AdminOptions_set_require_stable_offsets(o, 1) : NULL;
+    if (!q || !o || e ||
+        rd_kafka_AdminOptions_set_request_timeout(o, call_timeout_ms(p, 10000), err,
+                                                  sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        snprintf(why, why_size, "reading the committed offsets: %s",
+                 e ? rd_kafka_error_string(e) : "cannot set up the request");
+        goto done;
+    }
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(p->group, c);
+    rd_kafka_ListConsumerGroupOffsets(p->producer, &req, 1, o, q);
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    ev = rd_kafka_queue_poll(q, call_timeout_ms(p, 10000) + 2000);
+    if (!ev || rd_kafka_event_error(ev)) {
+        snprintf(why, why_size, "reading the committed offsets: %s",
+                 ev ? rd_kafka_event_error_string(ev) : "timed out");
+        goto done;
+    }
+    size_t ng = 0;
+    const rd_kafka_group_result_t **g = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(ev), &ng);
+    if (ng != 1 || rd_kafka_group_result_error(g[0])) {
+        snprintf(why, why_size, "reading the committed offsets: %s",
+                 ng == 1 ? rd_kafka_error_string(rd_kafka_group_result_error(g[0]))
+                         : "no answer for the group");
+        goto done;
+    }
+    const rd_kafka_topic_partition_list_t *got = rd_kafka_group_result_partitions(g[0]);
+    for (int i = 0; i < c->cnt; i++) {
+        const rd_kafka_topic_partition_t *x =
+            got ? rd_kafka_topic_partition_list_find(got, c->elems[i].topic,
+                                                     c->elems[i].partition)
+                : NULL;
+        if (!x || x->err) {
+            snprintf(why, why_size, "reading the committed offset of %s/%d: %s",
+                     c->elems[i].topic, (int)c->elems[i].partition,
+                     x ? rd_kafka_err2str(x->err) : "not in the answer");
+            goto done;
+        }
+        c->elems[i].offset = x->offset < 0 ? -1 : x->offset;
+    }
+    rc = 0;
+done:
+    if (e)
+        rd_kafka_error_destroy(e);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    if (o)
+        rd_kafka_AdminOptions_destroy(o);
+    if (q)
+        rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* Whether the snapshot w (of a partition whose committed offset is committed, -1 none) is the
+ * one committed with that offset. A snapshot without the offset header (written by a version
+ * before it) cannot be checked and is taken as it is. With no committed offset at all (the
+ * group's offsets expired or were deleted; librdkafka's mock cluster never stores
+ * transactional ones) a snapshot naming its offset is self-sufficient: reading resumes there. */
+static bool snapshot_matches(const wanted_t *w, int64_t committed)
+{
+    if (!w->found)
+        return committed < 0;
+    if (!w->has_offset || committed < 0)
+        return true;
+    return w->offset == committed;
+}
+
+/* Where reading resumes for a partition whose snapshot matched: the committed offset, or the
+ * snapshot's own when nothing is committed; -1 for the beginning. */
+static int64_t resume_offset(const wanted_t *w, int64_t committed)
+{
+    if (committed >= 0)
+        return committed;
+    return w->found && w->has_offset ? w->offset : -1;
+}
+
+/* Loads the state of the assigned partitions parts: the latest snapshot of each from the
+ * changelog, checked against the partition's committed offset. Each transaction commits both,
+ * but their visibility to this reader is not atomic (another instance's transaction can commit
+ * its offsets and snapshots after this read began: a session that timed out during a broker
+ * restart), so a snapshot that does not name exactly the committed offset is never used: the
+ * offsets and the changelog are read again until they agree, for up to --broker-timeout, and
+ * then the run fails rather than continue from state that does not belong to its offsets.
+ * On success, resume (a list like parts, or NULL) gets each partition's committed offset —
+ * RD_KAFKA_OFFSET_BEGINNING where none — where reading must resume. Returns 0 or -1. */
+static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
+                   rd_kafka_topic_partition_list_t *resume)
 {
     wanted_t *w = calloc((size_t)parts->cnt + 1, sizeof *w);
-    if (!w)
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+    if (!w || !c) {
+        free(w);
+        if (c)
+            rd_kafka_topic_partition_list_destroy(c);
         return -1;
+    }
     for (int i = 0; i < parts->cnt; i++) {
         bool input = !strcmp(parts->elems[i].topic, p->input);
         snapshot_key(w[i].key, sizeof w[i].key, input ? "in" : "hr", parts->elems[i].partition);
     }
     int64_t t0 = now_ms();
+    int64_t deadline = t0 + p->broker_timeout_s * 1000LL;
+    int rc = -1, attempts = 0, unchecked = 0;
+    bool said_mismatch = false, said_error = false;
+    char why[600] = "";
     busy_begin(p);
-    int rc = restore_read(p, w, (size_t)parts->cnt);
+    for (;;) {
+        /* Each attempt is bounded by its own calls' timeouts: a new phase for the watchdog. */
+        atomic_store(&p->busy_since_ms, (long long)now_ms());
+        attempts++;
+        bool agree = false, mismatch = false;
+        if (committed_offsets(p, c, why, sizeof why) == 0 &&
+            restore_read(p, w, (size_t)parts->cnt, deadline) == 0) {
+            agree = true;
+            for (int i = 0; i < parts->cnt; i++) {
+                if (snapshot_matches(&w[i], c->elems[i].offset))
+                    continue;
+                agree = false;
+                mismatch = true;
+                if (!w[i].found)
+                    snprintf(why, sizeof why, "%s/%d has committed offset %" PRId64
+                             " but no state snapshot (%s)", parts->elems[i].topic,
+                             (int)parts->elems[i].partition, c->elems[i].offset, w[i].key);
+                else
+                    snprintf(why, sizeof why, "the state snapshot %s covers %s/%d up to offset %"
+                             PRId64 " but the committed offset is %" PRId64, w[i].key,
+                             parts->elems[i].topic, (int)parts->elems[i].partition, w[i].offset,
+                             c->elems[i].offset);
+                break;
+            }
+        } else if (!why[0]) {
+            snprintf(why, sizeof why, "the changelog %s could not be read", p->changelog);
+        }
+        if (agree) {
+            rc = 0;
+            break;
+        }
+        if (now_ms() + 500 > deadline || wx_stop_requested()) {
+            if (mismatch)
+                wx_log(CMD, "refusing to resume: %s; the state and the input offsets committed "
+                            "with it did not agree within --broker-timeout (%d attempts)",
+                       why, attempts);
+            else
+                wx_log(CMD, "restoring state: %s; giving up after --broker-timeout (%d attempts)",
+                       why, attempts);
+            break;
+        }
+        if ((mismatch ? !said_mismatch : !said_error) || attempts % 20 == 0) {
+            said_mismatch |= mismatch;
+            said_error |= !mismatch;
+            if (mismatch)
+                wx_log(CMD, "%s; waiting for the transaction that wrote them to become visible, "
+                            "then reading both again", why);
+            else
+                wx_log(CMD, "restoring state: %s; trying again", why);
+        }
+        why[0] = '\0';
+        nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
+    }
     busy_end(p);
     int restored = 0;
     for (int i = 0; rc == 0 && i < parts->cnt; i++) {
@@ -438,6 +657,11 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
             rc = -1;
             break;
         }
+        int64_t covered = resume_offset(&w[i], c->elems[i].offset);
+        if (covered >= 0 && c->elems[i].offset < 0 && !p->quiet)
+            wx_log(CMD, "%s/%d has no committed offset: resuming at offset %" PRId64 ", where its "
+                        "state snapshot ends (the group's offsets expired or were deleted?)",
+                   parts->elems[i].topic, (int)parts->elems[i].partition, covered);
         if (!strcmp(parts->elems[i].topic, p->input)) {
             in_part_t *ip = calloc(1, sizeof *ip);
             if (!ip) {
@@ -452,6 +676,7 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
                 rc = -1;
                 break;
             }
+            ip->covered = covered;
             ip->last_msg_ms = now_ms();
             ip->reported = (wxbuf_t)WXBUF_INIT;
             p->in[part] = ip;
@@ -476,19 +701,28 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
                 rc = -1;
                 break;
             }
+            hp->covered = covered;
             hp->last_msg_ms = now_ms();
             p->hr[part] = hp;
         }
         restored += w[i].found;
+        unchecked += w[i].found && !w[i].has_offset;
+        if (resume && i < resume->cnt)
+            resume->elems[i].offset = covered >= 0 ? covered : RD_KAFKA_OFFSET_BEGINNING;
     }
     p->restores++;
     p->snapshots_loaded += restored;
-    if (!p->quiet && rc == 0)
+    if (!p->quiet && rc == 0) {
         wx_log(CMD, "assigned %d partitions (%d restored from snapshots) in %" PRId64 " ms",
                parts->cnt, restored, now_ms() - t0);
+        if (unchecked > 0)
+            wx_log(CMD, "%d snapshots were written by an older version without the offset they "
+                        "cover: taken unchecked (the next commit writes checked ones)", unchecked);
+    }
     for (int i = 0; i < parts->cnt; i++)
         free(w[i].value);
     free(w);
+    rd_kafka_topic_partition_list_destroy(c);
     return rc;
 }
 
@@ -687,33 +921,8 @@ static void commit_body(proc_t *p)
                 p->hr[i]->dirty = true;
         }
     }
-    char key[64];
-    for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i] && p->in[i]->dirty) {
-            wxbuf_reset(&p->value);
-            stream_part_save(p->in[i]->sp, &p->value);
-            p->snapshot_bytes_written += (long)(p->in[i]->snapshot_bytes = p->value.len);
-            snapshot_key(key, sizeof key, "in", i);
-            produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
-            p->in[i]->dirty = false;
-        }
-        if (p->hr[i] && p->hr[i]->dirty) {
-            wxbuf_reset(&p->value);
-            hour_stage_save(p->hr[i]->hs, &p->value);
-            p->snapshot_bytes_written += (long)(p->hr[i]->snapshot_bytes = p->value.len);
-            snapshot_key(key, sizeof key, "hr", i);
-            produce(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len);
-            p->hr[i]->dirty = false;
-        }
-    }
-    if (p->value.failed || p->key.failed) {
-        fail(p, "%s", "out of memory while formatting records");
-        return;
-    }
-    /* A record of this transaction (a snapshot, a result) was refused: committing the offsets
-     * without it would lose it. Teardown aborts the transaction instead. */
-    if (p->failed)
-        return;
+    /* Where each assigned partition stands: what this transaction commits as its offset, and
+     * what the snapshot committed with it must say it covers. */
     rd_kafka_topic_partition_list_t *assigned = NULL;
     rd_kafka_resp_err_t err = rd_kafka_assignment(p->consumer, &assigned);
     if (err) {
@@ -721,13 +930,74 @@ static void commit_body(proc_t *p)
         return;
     }
     rd_kafka_position(p->consumer, assigned);
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if (p->in[i])
+            p->in[i]->pos = -1;
+        if (p->hr[i])
+            p->hr[i]->pos = -1;
+    }
     rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(assigned->cnt);
-    for (int i = 0; i < assigned->cnt; i++)
-        if (assigned->elems[i].offset >= 0)
-            rd_kafka_topic_partition_list_add(offsets, assigned->elems[i].topic,
-                                              assigned->elems[i].partition)
-                ->offset = assigned->elems[i].offset;
+    for (int i = 0; i < assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *a = &assigned->elems[i];
+        if (a->offset < 0 || a->partition < 0 || a->partition >= MAX_PARTITIONS)
+            continue;
+        rd_kafka_topic_partition_list_add(offsets, a->topic, a->partition)->offset = a->offset;
+        if (!strcmp(a->topic, p->input)) {
+            if (p->in[a->partition])
+                p->in[a->partition]->pos = a->offset;
+        } else if (p->hr[a->partition]) {
+            p->hr[a->partition]->pos = a->offset;
+        }
+    }
     rd_kafka_topic_partition_list_destroy(assigned);
+    /* A snapshot for every partition whose state changed or whose position moved (also past
+     * records the state never sees: transaction markers, aborted records), each naming the
+     * offset it covers; restore() checks that against the committed offset. Where the position
+     * is unknown nothing is committed for the partition and its snapshot keeps its offset. */
+    char key[64], covered[24];
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        in_part_t *ip = p->in[i];
+        if (ip && (ip->dirty || (ip->pos >= 0 && ip->pos != ip->covered))) {
+            if (ip->pos >= 0)
+                ip->covered = ip->pos;
+            wxbuf_reset(&p->value);
+            stream_part_save(ip->sp, &p->value);
+            p->snapshot_bytes_written += (long)(ip->snapshot_bytes = p->value.len);
+            snapshot_key(key, sizeof key, "in", i);
+            snprintf(covered, sizeof covered, "%" PRId64, ip->covered);
+            produce_h(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len, covered);
+            ip->dirty = false;
+        }
+        hr_part_t *hp = p->hr[i];
+        if (hp && (hp->dirty || (hp->pos >= 0 && hp->pos != hp->covered))) {
+            if (hp->pos >= 0)
+                hp->covered = hp->pos;
+            wxbuf_reset(&p->value);
+            hour_stage_save(hp->hs, &p->value);
+            p->snapshot_bytes_written += (long)(hp->snapshot_bytes = p->value.len);
+            snapshot_key(key, sizeof key, "hr", i);
+            snprintf(covered, sizeof covered, "%" PRId64, hp->covered);
+            produce_h(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len, covered);
+            hp->dirty = false;
+        }
+    }
+    if (p->value.failed || p->key.failed) {
+        rd_kafka_topic_partition_list_destroy(offsets);
+        fail(p, "%s", "out of memory while formatting records");
+        return;
+    }
+    /* A record of this transaction (a snapshot, a result) was refused: committing the offsets
+     * without it would lose it. Teardown aborts the transaction instead. */
+    if (p->failed) {
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return;
+    }
+    /* Likewise when the transaction already needs aborting: never send its offsets. */
+    if (p->abort_pending) {
+        rd_kafka_topic_partition_list_destroy(offsets);
+        abort_and_rewind(p, "a record could not be produced in this transaction");
+        return;
+    }
     while (offsets->cnt > 0) {
         rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->consumer);
         rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md,
@@ -822,14 +1092,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
  * there; docs/recovery.md). */
 static void log_resume_points(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
 {
-    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
-    if (rd_kafka_committed(p->consumer, c, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (int i = 0; i < c->cnt; i++)
-            if (!strcmp(c->elems[i].topic, p->input))
-                wx_log(CMD, "input %s/%d resumes at offset %" PRId64, c->elems[i].topic,
-                       (int)c->elems[i].partition, c->elems[i].offset < 0 ? 0 : c->elems[i].offset);
-    }
-    rd_kafka_topic_partition_list_destroy(c);
+    for (int i = 0; i < parts->cnt; i++)
+        if (!strcmp(parts->elems[i].topic, p->input))
+            wx_log(CMD, "input %s/%d resumes at offset %" PRId64, parts->elems[i].topic,
+                   (int)parts->elems[i].partition,
+                   parts->elems[i].offset < 0 ? 0 : parts->elems[i].offset);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -838,13 +1105,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     proc_t *p = opaque;
     p->in_rebalance = true;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        if (restore(p, parts) != 0) {
+        /* Resume exactly at the committed offsets the restored state was checked against. */
+        if (restore(p, parts, parts) != 0) {
             fail(p, "%s", "could not restore the state of the assigned partitions");
             rd_kafka_assign(rk, NULL);
             return;
         }
-        for (int i = 0; i < parts->cnt; i++)
-            parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID; /* resume at committed */
         rd_kafka_assign(rk, parts);
         p->n_nudge_parts = 0;
         for (int i = 0; i < parts->cnt; i++)
@@ -857,10 +1123,25 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->awaiting_assignment = false;
         begin(p);
     } else {
-        if (!p->quiet)
-            wx_log(CMD, "%d partitions revoked: committing what they produced", parts->cnt);
-        /* Everything consumed so far is committed with its state before the partitions go. */
-        commit(p);
+        if (rd_kafka_assignment_lost(rk)) {
+            /* The session timed out or the member was fenced: the partitions may already be
+             * someone else's, and a commit now could only be refused or race their new owner.
+             * What was not committed is done again by whoever restores them. */
+            if (!p->quiet)
+                wx_log(CMD, "%d partitions lost (session timed out or fenced): aborting what "
+                            "was not committed; their next owner resumes from the last commit",
+                       parts->cnt);
+            if (p->in_txn) {
+                busy_begin(p);
+                abort_txn(p);
+                busy_end(p);
+            }
+        } else {
+            if (!p->quiet)
+                wx_log(CMD, "%d partitions revoked: committing what they produced", parts->cnt);
+            /* Everything consumed so far is committed with its state before the partitions go. */
+            commit(p);
+        }
         drop_state(p);
         rd_kafka_assign(rk, NULL);
         p->n_nudge_parts = 0;
@@ -884,16 +1165,8 @@ static int rewind_to_last_commit(proc_t *p)
         return -1;
     int rc = -1;
     drop_state(p);
-    if (restore(p, assigned) != 0)
+    if (restore(p, assigned, assigned) != 0) /* the committed offsets, checked against it */
         goto done;
-    rd_kafka_resp_err_t err = rd_kafka_committed(p->consumer, assigned, 30000);
-    if (err) {
-        wx_log(CMD, "reading the committed offsets: %s", rd_kafka_err2str(err));
-        goto done;
-    }
-    for (int i = 0; i < assigned->cnt; i++)
-        if (assigned->elems[i].offset < 0)
-            assigned->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_error_t *e = rd_kafka_seek_partitions(p->consumer, assigned, 30000);
     if (e) {
         wx_log(CMD, "seeking back to the last commit: %s", rd_kafka_error_string(e));

@@ -109,6 +109,12 @@ typedef struct replay_out {
     pthread_t thread;
     bool started;
     atomic_bool done; /* the thread has finished (flushed) */
+    /* Where its records landed, from the delivery reports (written only by the thread that
+     * serves this producer's reports; read once done): per partition, how many and the
+     * highest offset. See doubled_records(). */
+    long *part_delivered;
+    int64_t *part_max_offset;
+    bool offset_unknown; /* a report without an offset: the check cannot be made */
 } replay_out_t;
 
 struct replay_run {
@@ -139,6 +145,8 @@ struct replay_run {
     atomic_bool fatal;      /* librdkafka reported a fatal error */
     atomic_bool oom;
     atomic_llong t0_ms;     /* --speed: event time that maps to start_ns */
+    int n_parts;            /* partitions of the topic */
+    int64_t *start_offset;  /* per partition: its end offset before this run, -1 unknown */
     int64_t start_ns;
     int64_t last_progress_ns;
     long last_progress_sent;
@@ -425,6 +433,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         atomic_fetch_add_explicit(&o->stats.delivered, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&o->stats.bytes, (long)(m->key_len + m->len),
                                   memory_order_relaxed);
+        if (o->part_delivered && m->partition >= 0 && m->partition < o->run->n_parts &&
+            m->offset >= 0) {
+            o->part_delivered[m->partition]++;
+            if (m->offset > o->part_max_offset[m->partition])
+                o->part_max_offset[m->partition] = m->offset;
+        } else {
+            o->offset_unknown = true;
+        }
         return;
     }
     atomic_fetch_add_explicit(&o->stats.failed, 1, memory_order_relaxed);
@@ -609,6 +625,38 @@ static void *out_thread(void *arg)
 
 /* ------------------------------------------------------------------ reporting */
 
+/* Records this run left in the topic beyond the ones it delivered: in each partition, the
+ * offsets from its end before the run to the highest offset a delivery report gave, less the
+ * records reported there. The idempotent producer makes a retry write nothing twice — until it
+ * has to bump its epoch (a broker restart can make librdkafka do so: timed-out in-flight
+ * requests), after which records in flight before the bump are sent again and a copy the
+ * broker had already written stays: delivered once, in the topic twice. The count is exact
+ * when this run is the only producer of the partitions; another producer's records written
+ * meanwhile count too (an upper bound). -1: it could not be determined (a report without an
+ * offset, an end offset that could not be read). */
+static long doubled_records(const replay_run_t *run)
+{
+    long doubled = 0;
+    for (int p = 0; p < run->n_parts; p++) {
+        long delivered = 0;
+        int64_t max_offset = -1;
+        for (size_t i = 0; i < run->n_outs; i++) {
+            const replay_out_t *o = &run->outs[i];
+            if (!o->part_delivered || o->offset_unknown)
+                return -1;
+            delivered += o->part_delivered[p];
+            if (o->part_max_offset[p] > max_offset)
+                max_offset = o->part_max_offset[p];
+        }
+        if (delivered == 0)
+            continue;
+        if (run->start_offset[p] < 0)
+            return -1;
+        doubled += (long)(max_offset + 1 - run->start_offset[p]) - delivered;
+    }
+    return doubled;
+}
+
 typedef struct replay_totals {
     long lines, sent, raw, too_long, delivered, failed, refused, bytes, files_done;
 } replay_totals_t;
@@ -707,6 +755,9 @@ static void usage(FILE *f)
             "\nProducer defaults (override with -X): enable.idempotence=true, linger.ms=10,\n"
             "batch.size=1000000, message.timeout.ms=30000, partitioner=murmur2_random (the Java\n"
             "client's key -> partition), allow.auto.create.topics=false.\n\n"
+            "Every record is written at least once. A broker restart can make the idempotent\n"
+            "producer bump its epoch and leave a copy written twice: the summary counts them\n"
+            "(\"D written twice\"; exact when replay is the only producer of the partitions).\n\n"
             "Exit status: 0 every record delivered; 1 a delivery failed or was not confirmed, a\n"
             "file could not be read, the cluster could not be reached, or interrupted; 2 usage.\n");
 }
@@ -995,6 +1046,30 @@ int cmd_replay(int argc, char **argv)
         goto done;
     }
 
+    /* Each partition's end before the run, for doubled_records(). */
+    run.n_parts = have;
+    run.start_offset = calloc((size_t)have, sizeof *run.start_offset);
+    for (size_t i = 0; run.start_offset && i < run.n_outs; i++) {
+        run.outs[i].part_delivered = calloc((size_t)have, sizeof(long));
+        run.outs[i].part_max_offset = calloc((size_t)have, sizeof(int64_t));
+        for (int p = 0; run.outs[i].part_max_offset && p < have; p++)
+            run.outs[i].part_max_offset[p] = -1;
+    }
+    for (int p = 0; run.start_offset && p < have; p++) {
+        /* A topic just created may not have its leaders yet: ask again for a while. */
+        run.start_offset[p] = -1;
+        for (int attempt = 0; attempt < 25 && !wx_stop_requested(); attempt++) {
+            int64_t lo = -1, hi = -1;
+            if (rd_kafka_query_watermark_offsets(run.outs[0].rk, run.topic, p, &lo, &hi, tmo) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR &&
+                hi >= 0) {
+                run.start_offset[p] = hi;
+                break;
+            }
+            nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+        }
+    }
+
     run.start_ns = now_ns();
     run.last_progress_ns = run.start_ns;
     for (size_t i = 0; i < run.n_files; i++)
@@ -1045,15 +1120,29 @@ done_flush:
         long unconfirmed = t.sent - t.delivered - t.failed;
         double secs = (double)(now_ns() - run.start_ns) / 1e9;
         bool interrupted = wx_stop_requested();
-        if (!run.quiet || t.failed + t.refused || interrupted || unconfirmed > 0)
+        /* Counted once every producer is done (its reports all served). */
+        long doubled = run.start_offset ? doubled_records(&run) : -1;
+        char twice[160] = "";
+        if (doubled > 0)
+            snprintf(twice, sizeof twice, ", %ld written twice", doubled);
+        else if (doubled < 0)
+            snprintf(twice, sizeof twice, ", copies written twice not counted");
+        if (!run.quiet || t.failed + t.refused || interrupted || unconfirmed > 0 || doubled != 0)
             fprintf(stderr,
                     "wxstream replay: %zu file%s, %ld lines: %ld records sent to %s (%ld"
-                    " undecodable sent raw, %ld of them too long), %ld delivered, %ld failed"
+                    " undecodable sent raw, %ld of them too long), %ld delivered%s, %ld failed"
                     " in %.1f s (%.0f records/s)%s\n",
                     run.n_files, run.n_files == 1 ? "" : "s", t.lines, t.sent, run.topic, t.raw,
-                    t.too_long, t.delivered, t.failed + t.refused, secs,
+                    t.too_long, t.delivered, twice, t.failed + t.refused, secs,
                     secs > 0 ? (double)t.delivered / secs : 0.0,
                     interrupted ? "; interrupted" : "");
+        if (doubled > 0)
+            wx_log("replay",
+                   "%ld records are in %s twice: a retry after the producer's epoch bump (broker "
+                   "restart) wrote again what the broker had already written, or another "
+                   "producer wrote to its partitions meanwhile (process dead-letters a second "
+                   "copy as `duplicate`)",
+                   doubled, run.topic);
         if (t.delivered == t.sent && t.failed + t.refused == 0 && !interrupted && !read_failed &&
             !atomic_load(&run.fatal) && !atomic_load(&run.oom))
             status = WX_EXIT_OK;
@@ -1076,6 +1165,11 @@ done:
             rd_kafka_destroy(run.outs[i].rk);
         }
     }
+    for (size_t i = 0; run.outs && i < run.n_outs; i++) {
+        free(run.outs[i].part_delivered);
+        free(run.outs[i].part_max_offset);
+    }
+    free(run.start_offset);
     for (size_t i = 0; run.srcs && i < run.n_files; i++)
         src_close(&run.srcs[i]);
     free(run.srcs);

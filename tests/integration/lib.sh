@@ -9,6 +9,7 @@
 #   wx_compare_sets NAME EXPECTED ACTUAL    # equal as multisets, or fail with the difference
 #   wx_last_per_hour FILE                   # MaxTemp records, the last of each hour
 #   fail MSG / pass MSG                     # FAIL ends the test (exit 1); PASS just reports
+#   wx_broker_kill9 / wx_broker_start       # SIGKILL the test broker / start it again
 #
 # Environment: WX_SRC (source tree; default: two levels up from here), WX_TEST_DATA (default
 # $WX_SRC/tests/data), WX_KEEP_TOPICS=1 keeps the test's topics (wx_delete_topics does nothing).
@@ -166,4 +167,23 @@ wx_delete_topics() {
     local re
     re=$(printf '%s' "$1" | sed 's/[.[\*^$()+?{|]/\\&/g')
     "$WX_SRC/scripts/kafka.sh" topics --delete --topic "$re.*" >/dev/null 2>&1 || true
+}
+
+# wx_broker_kill9: kills the test broker with SIGKILL (a crash: no clean shutdown, no flush).
+# Only the broker scripts/kafka.sh started for this port (its pid file, checked against
+# /proc), never another java process.
+wx_broker_kill9() {
+    local data=${WX_KAFKA_DATA:-/tmp/wxstream-kafka-${WX_KAFKA_PORT:-9092}} pid
+    pid=$(tr -dc '0-9' <"$data/kafka.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $data/server.properties" ||
+        fail "no broker of ours to kill (pid file $data/kafka.pid)"
+    kill -9 "$pid"
+    while [ -e "/proc/$pid" ]; do sleep 0.1; done
+}
+
+# wx_broker_start: starts the test broker again (after wx_broker_kill9) through the script a
+# user runs; fails the test if it does not come up.
+wx_broker_start() {
+    "$WX_SRC/scripts/kafka.sh" start >/dev/null 2>&1 || fail "the broker did not come back"
 }
