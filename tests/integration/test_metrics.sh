@@ -107,7 +107,8 @@ for ((i = 0; i < 150; i++)); do
     sleep 0.1
 done
 SURL=$(head -n 1 "$WORK/serve.out")
-[[ "$SURL" == http://127.0.0.1:*/ ]] || fail "serve printed no address: '$SURL' $(cat "$WORK/serve.err")"
+[[ "$SURL" == http://127.0.0.1:*/ ]] ||
+    fail "serve printed no address: '$SURL' $(cat "$WORK/serve.err")"
 note "serve at $SURL"
 curl -sN "${SURL}events" >"$WORK/events.out" 2>/dev/null &
 cpid=$!
@@ -161,8 +162,8 @@ for t in Output MaxTemp Outliers DeadLetter; do
     wx_tail_all "$P$t" "$WORK/$t.jsonl"
     held[$t]=$(wc -l <"$WORK/$t.jsonl")
 done
-note "the topics hold ${held[Output]} Output, ${held[MaxTemp]} MaxTemp, ${held[Outliers]} Outliers," \
-    "${held[DeadLetter]} DeadLetter records"
+note "the topics hold ${held[Output]} Output, ${held[MaxTemp]} MaxTemp," \
+    "${held[Outliers]} Outliers, ${held[DeadLetter]} DeadLetter records"
 serve_args=(prefix="$P" output="${held[Output]}" maxtemp="${held[MaxTemp]}"
     outliers="${held[Outliers]}" dead="${held[DeadLetter]}" stations=3
     first_time=1735689600 last_time=1736035200 started="$SERVE_STARTED")
