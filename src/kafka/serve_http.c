@@ -16,8 +16,8 @@
 
 #include <microhttpd.h>
 
-#include "prom_text.h"
 #include "serve.h"
+#include "serve_metrics.h"
 #include "serve_query.h"
 
 #define SSE_BLOCK 65536
@@ -28,6 +28,7 @@
 struct serve_http {
     struct MHD_Daemon *d;
     serve_ctx_t *c;
+    serve_metrics_t *m; /* /metrics */
 };
 
 static const char *const TOPIC_KIND[SERVE_TOPICS] = {"Output", "MaxTemp", "Outliers",
@@ -503,107 +504,13 @@ static enum MHD_Result api_health(serve_ctx_t *c, struct MHD_Connection *conn)
 
 /* ------------------------------------------------------------------ metrics */
 
-static void metrics_text(serve_ctx_t *c, wxbuf_t *b)
+/* The registry's exposition (serve_metrics.c); its collector takes c->lock itself. */
+static enum MHD_Result send_metrics(serve_http_t *s, struct MHD_Connection *conn)
 {
-    serve_stats_t st;
-    serve_index_stats(c->idx, &st);
-    serve_hub_stats_t hs;
-    serve_hub_stats(c->hub, &hs);
-    char part[16];
-
-    prom_text_family(b, "wxstream_serve_records_total", "counter",
-                     "Records read from each result topic.");
-    for (int t = 0; t < SERVE_TOPICS; t++) {
-        const char *l[] = {"topic", c->topics[t], NULL};
-        prom_text_sample(b, "wxstream_serve_records_total", l, (double)c->records[t]);
-    }
-    prom_text_family(b, "wxstream_serve_records_invalid_total", "counter",
-                     "Records that could not be read as a result of their topic (skipped).");
-    for (int t = 0; t < SERVE_TOPICS; t++) {
-        const char *l[] = {"topic", c->topics[t], NULL};
-        prom_text_sample(b, "wxstream_serve_records_invalid_total", l, (double)c->invalid[t]);
-    }
-    prom_text_family(b, "wxstream_serve_consumer_lag", "gauge",
-                     "Records between serve's position and the end of the partition.");
-    for (size_t i = 0; i < c->n_parts; i++) {
-        const serve_part_t *p = &c->parts[i];
-        int64_t lag = serve_part_lag(c, p);
-        if (lag < 0)
-            continue;
-        snprintf(part, sizeof part, "%d", p->partition);
-        const char *l[] = {"topic", c->topics[p->topic], "partition", part, NULL};
-        prom_text_sample(b, "wxstream_serve_consumer_lag", l, (double)lag);
-    }
-    prom_text_family(b, "wxstream_serve_event_time_seconds", "gauge",
-                     "Newest event time read per partition (Unix seconds).");
-    for (size_t i = 0; i < c->n_parts; i++) {
-        const serve_part_t *p = &c->parts[i];
-        if (p->newest == WX_TIME_MIN)
-            continue;
-        snprintf(part, sizeof part, "%d", p->partition);
-        const char *l[] = {"topic", c->topics[p->topic], "partition", part, NULL};
-        prom_text_sample(b, "wxstream_serve_event_time_seconds", l, (double)p->newest);
-    }
-    prom_text_family(b, "wxstream_serve_dead_letters_total", "counter",
-                     "Dead letters read, by reason.");
-    const char *reason;
-    uint64_t count;
-    for (size_t i = 0; serve_index_dead_reason(c->idx, i, &reason, &count); i++) {
-        const char *l[] = {"reason", reason, NULL};
-        prom_text_sample(b, "wxstream_serve_dead_letters_total", l, (double)count);
-    }
-    prom_text_family(b, "wxstream_serve_index_bytes", "gauge",
-                     "Memory held by the in-memory index (records and bookkeeping).");
-    prom_text_sample(b, "wxstream_serve_index_bytes", NULL, (double)st.bytes);
-    prom_text_family(b, "wxstream_serve_index_stations", "gauge", "Stations in the index.");
-    prom_text_sample(b, "wxstream_serve_index_stations", NULL, (double)st.stations);
-    prom_text_family(b, "wxstream_serve_index_records", "gauge", "Records in the index, by kind.");
-    const char *lo[] = {"kind", "output", NULL}, *lm[] = {"kind", "maxtemp", NULL},
-               *lu[] = {"kind", "outliers", NULL}, *ld[] = {"kind", "deadletter", NULL};
-    prom_text_sample(b, "wxstream_serve_index_records", lo, (double)st.hours);
-    prom_text_sample(b, "wxstream_serve_index_records", lm, (double)st.hottest_hours);
-    prom_text_sample(b, "wxstream_serve_index_records", lu, (double)st.outliers);
-    prom_text_sample(b, "wxstream_serve_index_records", ld, (double)st.dead_kept);
-    prom_text_family(b, "wxstream_serve_index_evicted_total", "counter",
-                     "Records dropped from the index by retention or a limit.");
-    prom_text_sample(b, "wxstream_serve_index_evicted_total", NULL, (double)st.evicted);
-    prom_text_family(b, "wxstream_serve_index_refused_total", "counter",
-                     "Records the index refused (too long, bad key, station limit).");
-    prom_text_sample(b, "wxstream_serve_index_refused_total", NULL, (double)st.refused);
-    prom_text_family(b, "wxstream_serve_sse_clients", "gauge", "Live (SSE) clients connected.");
-    prom_text_sample(b, "wxstream_serve_sse_clients", NULL, (double)hs.clients);
-    prom_text_family(b, "wxstream_serve_sse_clients_dropped_total", "counter",
-                     "Live clients dropped for falling a whole event ring behind.");
-    prom_text_sample(b, "wxstream_serve_sse_clients_dropped_total", NULL, (double)hs.dropped);
-    prom_text_family(b, "wxstream_serve_sse_clients_refused_total", "counter",
-                     "Live clients refused at --max-clients.");
-    prom_text_sample(b, "wxstream_serve_sse_clients_refused_total", NULL, (double)hs.refused);
-    prom_text_family(b, "wxstream_serve_sse_events_total", "counter", "Live events published.");
-    prom_text_sample(b, "wxstream_serve_sse_events_total", NULL, (double)hs.published);
-    prom_text_family(b, "wxstream_serve_sse_sent_bytes_total", "counter",
-                     "Bytes of live events handed to clients.");
-    prom_text_sample(b, "wxstream_serve_sse_sent_bytes_total", NULL, (double)hs.bytes_sent);
-    prom_text_family(b, "wxstream_serve_http_requests_total", "counter",
-                     "HTTP requests answered (live streams not included).");
-    prom_text_sample(b, "wxstream_serve_http_requests_total", NULL, (double)c->http_requests);
-    prom_text_family(b, "wxstream_serve_http_errors_total", "counter",
-                     "HTTP requests answered with an error status, by class.");
-    const char *l4[] = {"class", "4xx", NULL}, *l5[] = {"class", "5xx", NULL};
-    prom_text_sample(b, "wxstream_serve_http_errors_total", l4, (double)c->http_4xx);
-    prom_text_sample(b, "wxstream_serve_http_errors_total", l5, (double)c->http_5xx);
-    prom_text_family(b, "wxstream_serve_last_record_timestamp_seconds", "gauge",
-                     "Wall-clock time of the last record read (Unix seconds; 0 before any).");
-    prom_text_sample(b, "wxstream_serve_last_record_timestamp_seconds", NULL,
-                     (double)c->last_update_ms / 1000.0);
-}
-
-static enum MHD_Result send_metrics(serve_ctx_t *c, struct MHD_Connection *conn)
-{
+    serve_ctx_t *c = s->c;
     wxbuf_t b = WXBUF_INIT;
-    pthread_mutex_lock(&c->lock);
-    metrics_text(c, &b);
-    pthread_mutex_unlock(&c->lock);
-    enum MHD_Result r = b.failed ? send_error(c, conn, 500, "out of memory")
+    int rc = serve_metrics_format(s->m, &b);
+    enum MHD_Result r = rc != 0 ? send_error(c, conn, 500, "out of memory")
                                  : send_body(c, conn, 200, "text/plain; version=0.0.4; charset=utf-8",
                                              b.data, b.len);
     wxbuf_free(&b);
@@ -689,7 +596,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version;
     (void)upload_data;
-    serve_ctx_t *c = cls;
+    serve_http_t *s = cls;
+    serve_ctx_t *c = s->c;
     if (!*con_cls) {
         /* First call: headers only. Answer on the second, when any body has been seen. */
         static int marker;
@@ -724,7 +632,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (!strcmp(url, "/events"))
         return start_sse(c, conn);
     if (!strcmp(url, "/metrics"))
-        return send_metrics(c, conn);
+        return send_metrics(s, conn);
     return send_error(c, conn, 404, "no such path (see docs/serve.md)");
 }
 
@@ -778,11 +686,17 @@ serve_http_t *serve_http_start(serve_ctx_t *c, const char *listen, size_t max_cl
         return NULL;
     }
     s->c = c;
+    s->m = serve_metrics_new(c);
+    if (!s->m) {
+        snprintf(errstr, errstr_size, "out of memory");
+        free(s);
+        return NULL;
+    }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, c, MHD_OPTION_SOCK_ADDR,
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)(max_clients + 64), MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)30, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
@@ -790,6 +704,7 @@ serve_http_t *serve_http_start(serve_ctx_t *c, const char *listen, size_t max_cl
     if (!s->d) {
         snprintf(errstr, errstr_size, "cannot listen on %s (in use, or not an address here)",
                  listen);
+        serve_metrics_free(s->m);
         free(s);
         return NULL;
     }
@@ -807,6 +722,7 @@ void serve_http_stop(serve_http_t *s)
     if (!s)
         return;
     serve_hub_close(s->c->hub); /* live streams end, so their threads can be joined */
-    MHD_stop_daemon(s->d);
+    MHD_stop_daemon(s->d); /* no scrape runs after this */
+    serve_metrics_free(s->m);
     free(s);
 }

@@ -1,6 +1,6 @@
-"""Helper of test_metrics.sh: scrapes a wxstream --metrics endpoint and checks what it serves
-with the Prometheus project's own text parser (prometheus_client, pinned in
-scripts/install-deps.sh).
+"""Helper of test_metrics.sh: scrapes a wxstream --metrics endpoint, or serve's /metrics, and
+checks what it serves with the Prometheus project's own text parser (prometheus_client, pinned
+in scripts/install-deps.sh).
 
   test_metrics.py scrape URL OUT          GET URL (must be 200, text format 0.0.4) into OUT;
                                           exit 3 when nothing answers (the run has ended)
@@ -8,6 +8,7 @@ scripts/install-deps.sh).
   test_metrics.py value FILE NAME [L=V..] print the sample's value (nothing if absent)
   test_metrics.py replay FILE KEY=VALUE.. check a replay scrape (see check_replay)
   test_metrics.py process FILE KEY=VALUE.. check a process scrape (see check_process)
+  test_metrics.py serve FILE KEY=VALUE..   check a scrape of serve's /metrics (see check_serve)
   test_metrics.py monotone OLD NEW        every counter of NEW >= the same one in OLD
 
 Exit status 0 when every check holds; 1 with the failures on stderr.
@@ -15,6 +16,7 @@ Exit status 0 when every check holds; 1 with the failures on stderr.
 import http.client
 import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -190,6 +192,85 @@ def check_process(families, a):
     check(start is not None and start > 1.5e9, f"start time {start}")
 
 
+def check_serve(families, a):
+    """prefix; output, maxtemp, outliers, dead: records on those topics (read_committed);
+    clients: live clients connected; stations; first_time, last_time: the data's event time;
+    started: a time (Unix s) before serve read its first record."""
+    prefix = a["prefix"]
+    for name in ("wxstream_serve_records", "wxstream_serve_records_invalid",
+                 "wxstream_serve_dead_letters", "wxstream_serve_index_evicted",
+                 "wxstream_serve_index_refused", "wxstream_serve_sse_clients_dropped",
+                 "wxstream_serve_sse_clients_refused", "wxstream_serve_sse_events",
+                 "wxstream_serve_sse_sent_bytes", "wxstream_serve_http_requests",
+                 "wxstream_serve_http_errors"):
+        need(families, name, "counter")
+    for name in ("wxstream_serve_consumer_lag", "wxstream_serve_event_time_seconds",
+                 "wxstream_serve_index_bytes", "wxstream_serve_index_stations",
+                 "wxstream_serve_index_records", "wxstream_serve_sse_clients",
+                 "wxstream_serve_last_record_timestamp_seconds"):
+        need(families, name, "gauge")
+    kinds = {"Output": "output", "MaxTemp": "maxtemp", "Outliers": "outliers",
+             "DeadLetter": "deadletter"}
+    want = {t: float(a[k]) for t, k in zip(kinds, ("output", "maxtemp", "outliers", "dead"))}
+    total = 0
+    for t, n in want.items():
+        got = value(families, "wxstream_serve_records", topic=prefix + t)
+        check(got == n, f"records read from {prefix}{t}: {got}, the topic holds {n:.0f}")
+        total += got or 0
+        inv = value(families, "wxstream_serve_records_invalid", topic=prefix + t)
+        check(inv == 0, f"invalid records of {prefix}{t}: {inv}")
+        lags = samples(families, "wxstream_serve_consumer_lag", topic=prefix + t)
+        check(len(lags) >= 1, f"no lag series of {prefix}{t}")
+        check(all(s.value == 0 for s in lags),
+              f"lag of {prefix}{t} once every record is read: {[s.value for s in lags]}")
+    check(total > 0, "serve read no records")
+    first, last = float(a["first_time"]), float(a["last_time"])
+    for t in ("Output", "MaxTemp"):
+        times = samples(families, "wxstream_serve_event_time_seconds", topic=prefix + t)
+        check(len(times) >= 1, f"no event time of {prefix}{t}")
+        for s in times:
+            check(first <= s.value <= last, f"event time {s.value} of {prefix}{t} outside the "
+                                            f"data [{first}, {last}]")
+    dead = samples(families, "wxstream_serve_dead_letters")
+    check(sum(s.value for s in dead) == want["DeadLetter"],
+          f"dead letters by reason {[(s.labels, s.value) for s in dead]} do not add up to "
+          f"{want['DeadLetter']:.0f}")
+    parse = value(families, "wxstream_serve_dead_letters", reason="parse")
+    check(parse is not None and parse >= 2, f"dead letters (parse) {parse}, expected >= 2")
+    # The index: every Output hour; MaxTemp's last record per hour (a corrected hour replaces
+    # the first); every outlier; the recent dead letters (at most --max-dead, 1000).
+    idx = {k: value(families, "wxstream_serve_index_records", kind=k) for k in kinds.values()}
+    check(idx["output"] == want["Output"], f"index output {idx['output']}, want {want['Output']}")
+    check(idx["maxtemp"] is not None and 0 < idx["maxtemp"] <= want["MaxTemp"],
+          f"index maxtemp {idx['maxtemp']} (MaxTemp holds {want['MaxTemp']})")
+    check(idx["outliers"] == want["Outliers"], f"index outliers {idx['outliers']}")
+    check(idx["deadletter"] == min(want["DeadLetter"], 1000), f"index dead {idx['deadletter']}")
+    st = value(families, "wxstream_serve_index_stations")
+    check(st == float(a["stations"]), f"index stations {st}, expected {a['stations']}")
+    nbytes = value(families, "wxstream_serve_index_bytes")
+    # a record is kept as its JSON text, a few hundred bytes
+    check(nbytes is not None and nbytes > 100 * total, f"index bytes {nbytes} for {total}")
+    for name in ("wxstream_serve_index_evicted", "wxstream_serve_index_refused",
+                 "wxstream_serve_sse_clients_dropped", "wxstream_serve_sse_clients_refused"):
+        v = value(families, name)
+        check(v == 0, f"{name} {v}, expected 0")
+    clients = value(families, "wxstream_serve_sse_clients")
+    check(clients == float(a["clients"]), f"live clients {clients}, expected {a['clients']}")
+    events = value(families, "wxstream_serve_sse_events")
+    check(events is not None and events >= total, f"live events {events} for {total} records")
+    sent = value(families, "wxstream_serve_sse_sent_bytes")
+    check(sent is not None and sent > 0, f"live bytes sent {sent}")
+    req = value(families, "wxstream_serve_http_requests")
+    check(req is not None and req >= 1, f"HTTP requests {req}")
+    e4 = value(families, "wxstream_serve_http_errors", **{"class": "4xx"})
+    e5 = value(families, "wxstream_serve_http_errors", **{"class": "5xx"})
+    check(e4 is not None and 1 <= e4 <= req, f"HTTP 4xx {e4} (requests {req})")
+    check(e5 == 0, f"HTTP 5xx {e5}")
+    stamp = value(families, "wxstream_serve_last_record_timestamp_seconds")
+    check(stamp is not None and float(a["started"]) <= stamp <= time.time() + 1,
+          f"last record at {stamp}, serve started at {a['started']}")
+
+
 def check_monotone(old, new):
     for name, fam in old.items():
         if fam.type not in ("counter", "histogram"):
@@ -279,6 +360,8 @@ def main(argv):
         check_replay(parse(argv[2]), kv(argv[3:]))
     elif cmd == "process":
         check_process(parse(argv[2]), kv(argv[3:]))
+    elif cmd == "serve":
+        check_serve(parse(argv[2]), kv(argv[3:]))
     elif cmd == "monotone":
         check_monotone(parse(argv[2]), parse(argv[3]))
     else:

@@ -7,12 +7,16 @@
 # lag per assigned partition, event time inside the data, the stations in state. Counters never
 # go down between two scrapes. Other paths are 404, other methods 405, a malformed request 4xx,
 # and the endpoint still answers afterwards. A bad --metrics address is a usage error (2), an
-# address in use a runtime failure (1).
+# address in use a runtime failure (1). serve, started before process with one live client,
+# is scraped on its /metrics (docs/serve.md): records read per topic equal to what the topics
+# hold, no lag, event times inside the data, dead letters by reason adding up, the index's
+# gauges, the live-client gauge 1 and then 0 once the client has left.
 # Usage: bash tests/integration/test_metrics.sh path/to/wxstream
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh" "$1"
 W=$(wx_bin)
+wx_need curl
 PYENV=${WX_VENV:-$HOME/.cache/wxstream/venv}
 PY=$PYENV/bin/python3
 [ -x "$PY" ] && "$PY" -c 'import prometheus_client' 2>/dev/null ||
@@ -87,6 +91,30 @@ note "replay: $l1 then $l2 lines read"
 wait "$rpid" || fail "replay exited $?: $(cat "$WORK/replay.err")"
 grep -q "$N delivered, 0 failed" "$WORK/replay.err" || fail "replay: $(cat "$WORK/replay.err")"
 
+# ------------------------------------------------------------------ serve, started before process
+# serve reads the four result topics while process writes them, with one live (SSE) client.
+# The page is test_serve_browser.sh's business: an empty uPlot stands in for the real one.
+mkdir "$WORK/uplot"
+: >"$WORK/uplot/uPlot.iife.min.js"
+SERVE_STARTED=$(date +%s)
+"$W" serve --topic-prefix "$P" --listen 127.0.0.1:0 --web-lib "$WORK/uplot" \
+    >"$WORK/serve.out" 2>"$WORK/serve.err" &
+spid=$!
+pids+=("$spid")
+for ((i = 0; i < 150; i++)); do
+    [ -s "$WORK/serve.out" ] && break
+    kill -0 "$spid" 2>/dev/null || fail "serve exited: $(cat "$WORK/serve.err")"
+    sleep 0.1
+done
+SURL=$(head -n 1 "$WORK/serve.out")
+[[ "$SURL" == http://127.0.0.1:*/ ]] ||
+    fail "serve printed no address: '$SURL' $(cat "$WORK/serve.err")"
+note "serve at $SURL"
+curl -sN "${SURL}events" >"$WORK/events.out" 2>/dev/null &
+cpid=$!
+pids+=("$cpid")
+curl -s -o /dev/null "${SURL}no/such/path" # a 404, counted in http_errors_total{class="4xx"}
+
 # ------------------------------------------------------------------ process, scraped while it runs
 "$W" process --topic-prefix "$P" --exit-idle 4 --metrics 127.0.0.1:0 \
     >"$WORK/process.out" 2>"$WORK/process.err" &
@@ -123,5 +151,50 @@ note "process: all $N records in after $scrapes scrapes, $commits commits"
     first_time=1735689600 last_time=1736035200 ||
     fail "process's metrics: $(cat "$WORK/p.prom")"
 "$PY" "$HELPER" http "$PADDR" || fail "process's endpoint answered bad requests wrongly"
+"$PY" "$HELPER" scrape "${SURL}metrics" "$WORK/s1.prom" || fail "scraping serve failed"
 wait "$ppid" || fail "process exited $?: $(cat "$WORK/process.err")"
-pass "replay and process metrics parsed by prometheus_client; $scrapes process scrapes"
+
+# ------------------------------------------------------------------ serve's /metrics
+# What the topics hold (read_committed, as serve reads them); serve has read it all when its
+# /metrics says so — scraped until every check holds, or 60 s.
+declare -A held
+for t in Output MaxTemp Outliers DeadLetter; do
+    wx_tail_all "$P$t" "$WORK/$t.jsonl"
+    held[$t]=$(wc -l <"$WORK/$t.jsonl")
+done
+note "the topics hold ${held[Output]} Output, ${held[MaxTemp]} MaxTemp," \
+    "${held[Outliers]} Outliers, ${held[DeadLetter]} DeadLetter records"
+serve_args=(prefix="$P" output="${held[Output]}" maxtemp="${held[MaxTemp]}"
+    outliers="${held[Outliers]}" dead="${held[DeadLetter]}" stations=3
+    first_time=1735689600 last_time=1736035200 started="$SERVE_STARTED")
+ok=0
+for ((i = 0; i < 120; i++)); do
+    "$PY" "$HELPER" scrape "${SURL}metrics" "$WORK/s2.prom" || fail "scraping serve failed"
+    if "$PY" "$HELPER" serve "$WORK/s2.prom" "${serve_args[@]}" clients=1 2>/dev/null; then
+        ok=1
+        break
+    fi
+    sleep 0.5
+done
+[ "$ok" = 1 ] || { "$PY" "$HELPER" serve "$WORK/s2.prom" "${serve_args[@]}" clients=1 || true
+    fail "serve's metrics: $(cat "$WORK/s2.prom")"; }
+"$PY" "$HELPER" monotone "$WORK/s1.prom" "$WORK/s2.prom" || fail "a serve counter went down"
+[ -s "$WORK/events.out" ] || fail "the live client received nothing"
+# Values are read at each scrape: the live client leaves, and the gauge follows.
+kill "$cpid" 2>/dev/null || true
+wait "$cpid" 2>/dev/null || true
+clients=1
+for ((i = 0; i < 60; i++)); do
+    "$PY" "$HELPER" scrape "${SURL}metrics" "$WORK/s3.prom" || fail "scraping serve failed"
+    clients=$("$PY" "$HELPER" value "$WORK/s3.prom" wxstream_serve_sse_clients)
+    [ "$clients" = 0 ] && break
+    sleep 0.5
+done
+[ "$clients" = 0 ] || fail "wxstream_serve_sse_clients is $clients after the client left"
+"$PY" "$HELPER" serve "$WORK/s3.prom" "${serve_args[@]}" clients=0 ||
+    fail "serve's metrics after the client left: $(cat "$WORK/s3.prom")"
+n_serve=$("$PY" "$HELPER" value "$WORK/s3.prom" wxstream_serve_records topic="${P}Output")
+kill "$spid" 2>/dev/null || true
+wait "$spid" 2>/dev/null || true
+pass "replay, process and serve metrics parsed by prometheus_client; $scrapes process scrapes;" \
+    "serve read $n_serve Output records"

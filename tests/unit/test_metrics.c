@@ -143,6 +143,27 @@ static void test_values_are_exact_and_special_values_use_go_spellings(void **sta
     metrics_registry_destroy(r);
 }
 
+/* From the former prom_text tests (serve's /metrics): counts and byte totals past 1e15 and
+ * values far from 1 read back as the same double. */
+static void test_large_and_small_values_read_back_exactly(void **state)
+{
+    (void)state;
+    metrics_registry_t *r = metrics_registry_new();
+    metrics_family_t *f = metrics_gauge(r, "wx_v", "V.", L("k"));
+    metrics_set(metrics_series(f, L("a")), 1e300);
+    metrics_set(metrics_series(f, L("b")), 1234567890123456.0); /* 16 digits */
+    metrics_set(metrics_series(f, L("c")), 9007199254740993.0); /* 2^53 + 1: is 2^53 */
+    metrics_set(metrics_series(f, L("d")), 1764560000.123);     /* a time in ms / 1000 */
+    metrics_set(metrics_series(f, L("e")), -1e-300);
+    assert_string_equal(format(r), "# HELP wx_v V.\n# TYPE wx_v gauge\n"
+                                   "wx_v{k=\"a\"} 1e+300\n"
+                                   "wx_v{k=\"b\"} 1234567890123456\n"
+                                   "wx_v{k=\"c\"} 9007199254740992\n"
+                                   "wx_v{k=\"d\"} 1764560000.123\n"
+                                   "wx_v{k=\"e\"} -1e-300\n");
+    metrics_registry_destroy(r);
+}
+
 static void test_a_removed_series_is_hidden_and_comes_back_from_zero(void **state)
 {
     (void)state;
@@ -294,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_histogram_buckets_are_cumulative_and_end_with_inf),
         cmocka_unit_test(test_histogram_with_labels_puts_le_last),
         cmocka_unit_test(test_values_are_exact_and_special_values_use_go_spellings),
+        cmocka_unit_test(test_large_and_small_values_read_back_exactly),
         cmocka_unit_test(test_a_removed_series_is_hidden_and_comes_back_from_zero),
         cmocka_unit_test(test_bad_names_and_bounds_are_refused),
         cmocka_unit_test(test_null_family_and_series_are_ignored),
