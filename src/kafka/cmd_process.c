@@ -980,12 +980,15 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
             return;
         wx_time_t hour;
         hottest_entry_t e;
-        int rc = hour_stage_apply(hp->hs, m->payload, m->len, &hour, &e);
-        if (rc != 0) {
+        hour_stage_rc_t rc = hour_stage_apply(hp->hs, m->payload, m->len, &hour, &e);
+        if (rc == HOUR_STAGE_NO_MEMORY) {
+            fail(p, "%s", "out of memory"); /* the run ends; never a dead letter */
+        } else if (rc != HOUR_STAGE_OK) {
+            const bool late = rc == HOUR_STAGE_LATE; /* else HOUR_STAGE_BAD_RECORD */
             char detail[200], iso[32], source[TOPIC_MAX + 64];
             dead_letter_t d;
             snprintf(source, sizeof source, "%s/%d@%" PRId64, topic, (int)part, m->offset);
-            if (rc == 1)
+            if (late)
                 snprintf(detail, sizeof detail,
                          "hourly summary of station %05d for %s came after the hottest station "
                          "of that hour was decided, more than %d h before the latest decided "
@@ -993,8 +996,8 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
                          (int)e.wban, wx_time_iso(hour, iso, sizeof iso), p->correct_hours);
             else
                 snprintf(detail, sizeof detail, "unreadable record on the internal topic");
-            dead_letter_init(&d, rc == 1 ? "late" : "internal", detail, source);
-            d.wban = rc == 1 ? e.wban : 0;
+            dead_letter_init(&d, late ? "late" : "internal", detail, source);
+            d.wban = late ? e.wban : 0;
             write_dead(p, &d);
         }
         hp->dirty = true;

@@ -594,6 +594,57 @@ static void test_hour_stage_waits_for_every_upstream_partition(void **state)
     hour_stage_destroy(hs);
 }
 
+static void count_hottest(void *ctx, const hottest_result_t *r)
+{
+    (void)r;
+    (*(size_t *)ctx)++;
+}
+
+/* Bytes that are not an internal record, and reports with partition numbers out of range, are
+ * HOUR_STAGE_BAD_RECORD (a dead letter for the caller), never HOUR_STAGE_NO_MEMORY (the end of
+ * the run); a late summary is HOUR_STAGE_LATE. */
+static void test_hour_stage_apply_tells_bad_records_from_late_ones(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    assert_non_null(hs);
+    wx_time_t hour = 0;
+    hottest_entry_t e;
+    assert_int_equal(hour_stage_apply(hs, "", 0, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    assert_int_equal(hour_stage_apply(hs, "garbage", 7, &hour, &e), HOUR_STAGE_BAD_RECORD);
+
+    wxbuf_t b = WXBUF_INIT;
+    hottest_entry_t s = {23907, -360, true, 20.0, 21.0, ""};
+    hour_stage_encode_summary(0, &s, &b);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len - 1, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_putc(&b, 'x'); /* trailing byte */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    b.len--;
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_OK);
+
+    wxbuf_reset(&b);
+    hour_stage_encode_progress(2, 2, WX_TIME_MAX, &b); /* partition 2 of 2 */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_reset(&b);
+    hour_stage_encode_report(0, 0, WX_TIME_MAX, NULL, 0, &b); /* of 0 partitions */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_reset(&b);
+    hour_stage_encode_report(0, 1, WX_TIME_MAX, NULL, 0, &b);
+    assert_int_equal(b.len > 4, true);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len - 4, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_OK);
+    size_t emitted = 0;
+    assert_int_equal(hour_stage_emit(hs, count_hottest, &emitted), 1);
+    assert_int_equal(emitted, 1);
+
+    wxbuf_reset(&b);
+    hour_stage_encode_summary(0, &s, &b); /* the hour is decided and not kept */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_LATE);
+    assert_int_equal(e.wban, 23907);
+    wxbuf_free(&b);
+    hour_stage_destroy(hs);
+}
+
 static void test_input_is_final_only_when_every_upstream_partition_says_so(void **state)
 {
     (void)state;
@@ -777,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_a_station_reporting_after_its_hour_was_decided_corrects_it),
         cmocka_unit_test(test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
+        cmocka_unit_test(test_hour_stage_apply_tells_bad_records_from_late_ones),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
         cmocka_unit_test(test_hours_after_an_idle_period_are_still_decided),
         cmocka_unit_test(test_gauges_count_stations_and_open_hours_until_the_flush),
