@@ -35,7 +35,7 @@
 #include "process_metrics.h"
 #include "station.h"
 #include "stream.h"
-#include "wxjson.h"
+#include "json_results.h"
 
 #define CMD "process"
 #define MAX_PARTITIONS 1024
@@ -247,8 +247,8 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
     proc_t *p = ((route_t *)ctx)->p;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_hourly_key(r, &p->key);
-    wxjson_hourly(r, &p->value);
+    json_results_hourly_key(r, &p->key);
+    json_results_hourly(r, &p->value);
     produce_result(p, T_OUTPUT);
     /* The summary for the hour stage, keyed by the hour so one hour meets in one partition. */
     char hour[32];
@@ -264,8 +264,8 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
     proc_t *p = ((route_t *)ctx)->p;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_outlier_key(o, &p->key);
-    wxjson_outlier(o, &p->value);
+    json_results_outlier_key(o, &p->key);
+    json_results_outlier(o, &p->value);
     produce_result(p, T_OUTLIERS);
 }
 
@@ -274,8 +274,8 @@ static void on_hottest(void *ctx, const hottest_result_t *r)
     proc_t *p = ctx;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_hottest_key(r, &p->key);
-    wxjson_hottest(r, &p->value);
+    json_results_hottest_key(r, &p->key);
+    json_results_hottest(r, &p->value);
     produce_result(p, T_MAXTEMP);
 }
 
@@ -288,9 +288,9 @@ static void write_dead(proc_t *p, const dead_letter_t *d)
     wxbuf_reset(&p->value);
     if (d->wban) {
         char w[16];
-        wxbuf_puts(&p->key, wxjson_wban(d->wban, w, sizeof w));
+        wxbuf_puts(&p->key, json_results_wban(d->wban, w, sizeof w));
     }
-    wxjson_dead_letter(d, &p->value);
+    json_results_dead_letter(d, &p->value);
     produce_result(p, T_DEADLETTER);
 }
 

@@ -30,11 +30,11 @@
 #include "kafka_common.h"
 #include "line_reader.h"
 #include "options.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "replay_metrics.h"
 #include "uscrn.h"
 #include "wxbuf.h"
-#include "wxjson.h"
+#include "json_results.h"
 
 #define REPLAY_MAX_LINE 65536
 #define REPLAY_PENDING_MAX 100000 /* records held back per file for --jitter */
@@ -289,7 +289,7 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
 
     uscrn_reading_t rd;
     decode_form_t form = DECODE_USCRN;
-    char source[RECORD_JSON_SOURCE_MAX], why[256];
+    char source[JSON_RECORD_SOURCE_MAX], why[256];
     if (too_long) {
         snprintf(why, sizeof why, "longer than %d bytes (first %d sent)", REPLAY_MAX_LINE,
                  LINE_READER_KEEP);
@@ -300,9 +300,9 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
         r->sort_ms = r->ts_ms;
         if (run->jitter_ms > 0)
             r->sort_ms += (int64_t)(splitmix64(&s->rng) % (uint64_t)run->jitter_ms);
-        r->key_len = (int)strlen(wxjson_wban(rd.wbanno, r->key, sizeof r->key));
+        r->key_len = (int)strlen(json_results_wban(rd.wbanno, r->key, sizeof r->key));
         if (run->format == FORMAT_JSON) {
-            record_json_write(&rd, source[0] ? source : s->base, &r->value);
+            json_record_write(&rd, source[0] ? source : s->base, &r->value);
         } else if (form == DECODE_USCRN) {
             wxbuf_append(&r->value, line, len);
         } else {

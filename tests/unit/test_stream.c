@@ -13,7 +13,7 @@
 
 #include "batch.h"
 #include "hour_stage.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "stream.h"
 #include "testutil.h"
 
@@ -200,7 +200,7 @@ static record_t *make_records_ordered(const uscrn_reading_t *rs, size_t n, int n
         wxbuf_t b = WXBUF_INIT;
         if (json) {
             char name[64];
-            record_json_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
+            json_record_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
         } else {
             char line[USCRN_LINE_LEN + 1];
             assert_int_equal(uscrn_format_line(&rs[i], line, sizeof line), USCRN_LINE_LEN);
@@ -371,7 +371,7 @@ static void offer_reading(pipeline_t *p, int32_t wban, wx_time_t t, uint64_t id)
 {
     wxbuf_t b = WXBUF_INIT;
     uscrn_reading_t r = test_reading(wban, -360, t, 20.0);
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     assert_int_equal(stream_part_offer(p->parts[0], b.data, b.len, "s", id, &p->sink), 0);
     wxbuf_free(&b);
 }
@@ -490,7 +490,7 @@ static void test_gauges_count_stations_and_open_hours_until_the_flush(void **sta
         for (int k = 0; k < 2; k++) {
             uscrn_reading_t r = test_reading(k ? 3072 : 23907, -360, t0 + i * 300, 25.0);
             wxbuf_reset(&b);
-            record_json_write(&r, NULL, &b);
+            json_record_write(&r, NULL, &b);
             assert_int_equal(stream_part_offer(p.parts[0], b.data, b.len, "s", (uint64_t)(2 * i + k),
                                                &p.sink), 0);
         }
