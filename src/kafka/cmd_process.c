@@ -35,6 +35,9 @@
 #include "process_metrics.h"
 #include "station.h"
 #include "stream.h"
+#include "wxk_assignment.h"
+#include "wxk_end_of_input.h"
+#include "wxk_names.h"
 #include "json_results.h"
 
 #define CMD "process"
@@ -1063,27 +1066,6 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
     }
 }
 
-/* Partitions in a consumer-protocol assignment (int16 version, then topics: string name, int32
- * partitions...). 0 for an empty or unreadable one. */
-static int assignment_partitions(const unsigned char *b, int n)
-{
-    if (!b || n < 6)
-        return 0;
-    int i = 2, total = 0;
-    uint32_t topics = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
-    i += 4;
-    for (uint32_t t = 0; t < topics && i + 2 <= n; t++) {
-        int len = b[i] << 8 | b[i + 1];
-        i += 2 + (len > 0 ? len : 0);
-        if (i + 4 > n)
-            break;
-        uint32_t parts = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
-        i += 4 + 4 * (int)parts;
-        total += (int)parts;
-    }
-    return total;
-}
-
 /* True when no other member of the group holding partitions is left (a dead instance stays a
  * member until its session times out; then its partitions come here; members with nothing
  * assigned do not count, or two idle ones would wait for each other). Asked once a second. */
@@ -1104,8 +1086,8 @@ static bool alone_in_group(proc_t *p, int64_t now)
     for (int g = 0; g < gl->group_cnt; g++)
         for (int m = 0; m < gl->groups[g].member_cnt; m++)
             if ((!me || strcmp(gl->groups[g].members[m].member_id, me) != 0) &&
-                assignment_partitions(gl->groups[g].members[m].member_assignment,
-                                      gl->groups[g].members[m].member_assignment_size) > 0)
+                wxk_assignment_partitions(gl->groups[g].members[m].member_assignment,
+                                          gl->groups[g].members[m].member_assignment_size) > 0)
                 others++;
     if (me)
         rd_kafka_mem_free(p->consumer, me);
@@ -1136,47 +1118,58 @@ static bool internal_caught_up(proc_t *p, int64_t now)
     return true;
 }
 
-/* Done when every input partition we own is finished, every hour we own is decided, our hour
- * stages have read back everything committed so far — and the whole input is finished, not
- * just our share: either an hour stage of ours has seen every input partition report final
- * progress, or no other member is left whose partitions could still come to us (a killed
- * instance's, after its session times out). The input's quiet period (--exit-idle) is the
- * only wait: the internal topic is checked against its end, not waited out. */
+/* The questions wxk_end_of_input asks on demand, at one instant. */
+typedef struct {
+    proc_t *p;
+    int64_t now;
+} eoi_ask_t;
+
+static bool ask_internal_caught_up(void *ctx)
+{
+    eoi_ask_t *a = ctx;
+    return internal_caught_up(a->p, a->now);
+}
+
+static bool ask_alone(void *ctx)
+{
+    eoi_ask_t *a = ctx;
+    return alone_in_group(a->p, a->now);
+}
+
+/* --exit-idle: whether the run is done (the rule: wxk_end_of_input.h); *stuck when it ends
+ * with hours it could not decide. The input's quiet period is the only wait: the internal
+ * topic is checked against its end, not waited out. */
 static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
     int64_t quiet = p->exit_idle_s * 1000LL;
     *stuck = false;
-    /* Never in the middle of a rebalance: partitions just revoked are about to come back (or
-     * go to another instance), and an instance that has not been assigned yet may be given
-     * work. An empty assignment is an answer too: more instances than partitions. */
-    if (p->awaiting_assignment)
+    wxk_eoi_facts_t f = {0};
+    f.awaiting_assignment = p->awaiting_assignment;
+    f.within_first_quiet = now - p->assigned_ms < quiet;
+    f.txn_has_records = p->txn_records > 0;
+    if (wxk_eoi_busy(&f))
         return false;
-    if (now - p->assigned_ms < quiet || p->txn_records > 0)
-        return false;
-    bool open_hours = false, any_hour_stage = false, all_final = false;
+    f.inputs_flushed = true;
+    f.stages_quiet_10x = true;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
-            return false;
+        if (p->in[i] && !stream_part_flushed(p->in[i]->sp)) {
+            f.inputs_flushed = false; /* the rule reads nothing further */
+            break;
+        }
         if (p->hr[i]) {
             if (hour_stage_has_open(p->hr[i]->hs))
-                open_hours = true;
-            any_hour_stage = true;
-            all_final |= hour_stage_all_final(p->hr[i]->hs);
+                f.open_hours = true;
+            f.any_hour_stage = true;
+            f.all_final |= hour_stage_all_final(p->hr[i]->hs);
+            if (now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
+                f.stages_quiet_10x = false;
         }
     }
-    if (!internal_caught_up(p, now))
-        return false;
-    if (!open_hours && (any_hour_stage ? all_final : alone_in_group(p, now)))
-        return true;
-    /* Waiting for other instances' progress; give up after ten quiet periods without any
-     * record, as long as nobody else is left who could still send one. */
-    for (int i = 0; i < MAX_PARTITIONS; i++)
-        if (p->hr[i] && now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
-            return false;
-    if (!alone_in_group(p, now))
-        return false;
-    *stuck = open_hours || (any_hour_stage && !all_final);
-    return true;
+    eoi_ask_t a = {p, now};
+    const wxk_eoi_questions_t q = {ask_internal_caught_up, ask_alone, &a};
+    const wxk_eoi_t r = wxk_end_of_input(&f, &q);
+    *stuck = r == WXK_EOI_STUCK;
+    return r != WXK_EOI_RUNNING;
 }
 
 static void progress_line(proc_t *p, int64_t now)
@@ -1402,7 +1395,7 @@ static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *cons
 static int setup(proc_t *p)
 {
     char txn_id[512], restore_group[512];
-    snprintf(txn_id, sizeof txn_id, "wxstream-%s-%s", p->group, p->instance);
+    wxk_name(txn_id, sizeof txn_id, p->group, p->instance);
     const char *const producer_settings[] = {
         "transactional.id", txn_id, "enable.idempotence", "true",
         "partitioner", "murmur2_random", "linger.ms", "5",
@@ -1425,7 +1418,9 @@ static int setup(proc_t *p)
         rd_kafka_error_destroy(e);
         return -1;
     }
-    snprintf(restore_group, sizeof restore_group, "wxstream-%s-restore-%s", p->group, p->instance);
+    char restore_name[512];
+    snprintf(restore_name, sizeof restore_name, "restore-%s", p->instance);
+    wxk_name(restore_group, sizeof restore_group, p->group, restore_name);
     const char *const restore_settings[] = {
         "group.id", restore_group, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
@@ -1442,7 +1437,7 @@ static int make_consumer(proc_t *p)
     /* Static membership (KIP-345): a restarted instance takes its own place back at once
      * instead of waiting for the dead member's session to time out. */
     char member[512];
-    snprintf(member, sizeof member, "wxstream-%s-%s", p->group, p->instance);
+    wxk_name(member, sizeof member, p->group, p->instance);
     const char *const consumer_settings[] = {
         "group.id", p->group, "group.instance.id", member, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
@@ -1748,8 +1743,8 @@ int cmd_process(int argc, char **argv)
     snprintf(group, sizeof group, "%s%s", prefix, p->group);
     p->group = group;
     snprintf(p->input, sizeof p->input, "%s%s", prefix, input);
-    snprintf(p->hourly, sizeof p->hourly, "%s-hourly", p->group);
-    snprintf(p->changelog, sizeof p->changelog, "%s-changelog", p->group);
+    wxk_topic(p->hourly, sizeof p->hourly, p->group, WXK_HOURLY);
+    wxk_topic(p->changelog, sizeof p->changelog, p->group, WXK_CHANGELOG);
     for (int i = 0; i < T_COUNT; i++)
         snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 
