@@ -222,7 +222,8 @@ int synth_next(synth_t *g, uscrn_reading_t *out, synth_label_t *label)
                 case SYNTH_OUTFLOW:
                 case SYNTH_SUNRISE:
                 case SYNTH_FOEHN:
-                    r.air_temperature = round_to(r.air_temperature + synth_weather_delta(an, t), 10.0);
+                    r.air_temperature =
+                        round_to(r.air_temperature + synth_weather_delta(an, t), 10.0);
                     break;
                 case SYNTH_STUCK:
                     r.air_temperature = g->last_air;

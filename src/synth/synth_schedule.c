@@ -91,6 +91,130 @@ static bool place_ok(const synth_t *g, size_t placed, wx_time_t a, wx_time_t b)
     return true;
 }
 
+/* A fault's size and shape, drawn in a fixed order from the schedule's generator. */
+typedef struct fault_shape {
+    int64_t len;       /* readings */
+    double delta, phase, dur, hold, rec;
+    double local_hour; /* >= 0: start at this local standard time of day */
+} fault_shape_t;
+
+/* Draws the shape of one fault of `kind` (see anomaly_t). */
+static void draw_shape(rng_t *rngp, synth_kind_t kind, fault_shape_t *sh)
+{
+    rng_t rng = *rngp;
+    int64_t len = 1;
+    double delta = 0, phase = 0, dur = 0, hold = 0, rec = 0;
+    double local_hour = -1; /* >= 0: start at this local standard time of day */
+    const double sign = rng_unif(&rng) < 0.5 ? -1.0 : 1.0;
+    switch (kind) {
+    case SYNTH_SPIKE:
+        delta = sign * (6.0 + 14.0 * rng_unif(&rng));
+        break;
+    case SYNTH_STEP:
+        len = rng_int(&rng, 12, 72); /* 1-6 h */
+        delta = sign * (9.0 + 6.0 * rng_unif(&rng));
+        break;
+    case SYNTH_STUCK:
+        len = rng_int(&rng, 48, 144); /* 4-12 h */
+        break;
+    case SYNTH_RANGE:
+        len = rng_int(&rng, 1, 3);
+        break;
+    case SYNTH_SHIFT:
+        len = rng_int(&rng, 12, 36); /* 1-3 h */
+        delta = sign * (6.0 + 6.0 * rng_unif(&rng));
+        break;
+    case SYNTH_FRONT:
+        delta = -(7.0 + 2.0 * rng_unif(&rng));
+        dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
+        hold = (1.0 + 2.0 * rng_unif(&rng)) * 3600.0;
+        rec = (3.0 + 3.0 * rng_unif(&rng)) * 3600.0;
+        break;
+    case SYNTH_OUTFLOW:
+        delta = -(4.0 + 4.0 * rng_unif(&rng));
+        dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
+        hold = 20.0 * 60.0 * rng_unif(&rng);
+        rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
+        local_hour = 13.0 + 6.0 * rng_unif(&rng);
+        break;
+    case SYNTH_SUNRISE:
+        delta = 4.0 + 2.0 * rng_unif(&rng);
+        dur = (1.5 + 0.5 * rng_unif(&rng)) * 3600.0;
+        hold = 2.0 * 3600.0;
+        rec = 4.0 * 3600.0;
+        local_hour = 6.0 + 1.5 * rng_unif(&rng);
+        break;
+    case SYNTH_FOEHN:
+        delta = 4.5 + 1.0 * rng_unif(&rng);
+        dur = 600.0;
+        hold = (1.0 + 3.0 * rng_unif(&rng)) * 3600.0;
+        rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
+        break;
+    default:
+        break;
+    }
+    if (synth_kind_is_weather(kind)) {
+        phase = 300.0 * rng_unif(&rng);
+        len = (int64_t)ceil((phase + dur + hold + rec) / SYNTH_STEP_SEC) + 1;
+    }
+    sh->len = len;
+    sh->delta = delta;
+    sh->phase = phase;
+    sh->dur = dur;
+    sh->hold = hold;
+    sh->rec = rec;
+    sh->local_hour = local_hour;
+    *rngp = rng;
+}
+
+/* Places one fault of `kind` and shape sh at a random start that keeps its distance from every
+ * gap and fault placed so far (at most 2000 tries; none found: not placed). */
+static void place_fault(synth_t *g, rng_t *rngp, size_t *placedp, synth_kind_t kind,
+                        const fault_shape_t *sh, int64_t margin)
+{
+    const int64_t n = g->p.count;
+    rng_t rng = *rngp;
+    size_t placed = *placedp;
+    const int64_t len = sh->len;
+    const double delta = sh->delta, phase = sh->phase, dur = sh->dur, hold = sh->hold,
+                 rec = sh->rec, local_hour = sh->local_hour;
+    for (int attempt = 0; attempt < 2000; attempt++) {
+        int64_t s0 = rng_int(&rng, margin, n - margin - len);
+        if (local_hour >= 0) {
+            /* Move back to that time of the reading's local day (or the day before). */
+            const wx_time_t t = g->p.first + s0 * SYNTH_STEP_SEC +
+                                (wx_time_t)g->st.lst_offset_min * WX_MINUTE;
+            const int64_t tod = t - wx_floor_div(t, WX_DAY) * WX_DAY;
+            int64_t back = (tod - (int64_t)(local_hour * 3600.0)) / SYNTH_STEP_SEC;
+            if (back < 0)
+                back += 288;
+            s0 -= back;
+            if (s0 < margin)
+                continue;
+        }
+        const wx_time_t a = g->p.first + s0 * SYNTH_STEP_SEC;
+        const wx_time_t b = a + (len - 1) * SYNTH_STEP_SEC;
+        if (!place_ok(g, placed, a, b))
+            continue;
+        anomaly_t *an = &g->anom[placed++];
+        an->s = s0;
+        an->e = s0 + len - 1;
+        an->delta = delta;
+        an->phase = phase;
+        an->dur = dur;
+        an->hold = hold;
+        an->rec = rec;
+        an->ev.kind = kind;
+        an->ev.magnitude = kind == SYNTH_STUCK || kind == SYNTH_RANGE ? NAN : delta;
+        an->ev.wban = g->st.wban;
+        an->ev.first_utc = a;
+        an->ev.last_utc = b;
+        break;
+    }
+    *rngp = rng;
+    *placedp = placed;
+}
+
 int synth_draw_anomalies(synth_t *g)
 {
     const int64_t n = g->p.count;
@@ -115,96 +239,11 @@ int synth_draw_anomalies(synth_t *g)
     for (size_t oi = 0; oi < sizeof order / sizeof order[0]; oi++) {
         const synth_kind_t kind = order[oi];
         for (int64_t c = 0; c < want[kind]; c++) {
-            int64_t len = 1;
-            double delta = 0, phase = 0, dur = 0, hold = 0, rec = 0;
-            double local_hour = -1; /* >= 0: start at this local standard time of day */
-            const double sign = rng_unif(&rng) < 0.5 ? -1.0 : 1.0;
-            switch (kind) {
-            case SYNTH_SPIKE:
-                delta = sign * (6.0 + 14.0 * rng_unif(&rng));
-                break;
-            case SYNTH_STEP:
-                len = rng_int(&rng, 12, 72); /* 1-6 h */
-                delta = sign * (9.0 + 6.0 * rng_unif(&rng));
-                break;
-            case SYNTH_STUCK:
-                len = rng_int(&rng, 48, 144); /* 4-12 h */
-                break;
-            case SYNTH_RANGE:
-                len = rng_int(&rng, 1, 3);
-                break;
-            case SYNTH_SHIFT:
-                len = rng_int(&rng, 12, 36); /* 1-3 h */
-                delta = sign * (6.0 + 6.0 * rng_unif(&rng));
-                break;
-            case SYNTH_FRONT:
-                delta = -(7.0 + 2.0 * rng_unif(&rng));
-                dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
-                hold = (1.0 + 2.0 * rng_unif(&rng)) * 3600.0;
-                rec = (3.0 + 3.0 * rng_unif(&rng)) * 3600.0;
-                break;
-            case SYNTH_OUTFLOW:
-                delta = -(4.0 + 4.0 * rng_unif(&rng));
-                dur = (15.0 + 15.0 * rng_unif(&rng)) * 60.0;
-                hold = 20.0 * 60.0 * rng_unif(&rng);
-                rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
-                local_hour = 13.0 + 6.0 * rng_unif(&rng);
-                break;
-            case SYNTH_SUNRISE:
-                delta = 4.0 + 2.0 * rng_unif(&rng);
-                dur = (1.5 + 0.5 * rng_unif(&rng)) * 3600.0;
-                hold = 2.0 * 3600.0;
-                rec = 4.0 * 3600.0;
-                local_hour = 6.0 + 1.5 * rng_unif(&rng);
-                break;
-            case SYNTH_FOEHN:
-                delta = 4.5 + 1.0 * rng_unif(&rng);
-                dur = 600.0;
-                hold = (1.0 + 3.0 * rng_unif(&rng)) * 3600.0;
-                rec = (1.0 + 1.0 * rng_unif(&rng)) * 3600.0;
-                break;
-            default:
-                break;
-            }
-            if (synth_kind_is_weather(kind)) {
-                phase = 300.0 * rng_unif(&rng);
-                len = (int64_t)ceil((phase + dur + hold + rec) / SYNTH_STEP_SEC) + 1;
-            }
-            if (n - 2 * margin - len < 1)
+            fault_shape_t sh;
+            draw_shape(&rng, kind, &sh);
+            if (n - 2 * margin - sh.len < 1)
                 continue; /* the range is too short for this fault */
-            for (int attempt = 0; attempt < 2000; attempt++) {
-                int64_t s0 = rng_int(&rng, margin, n - margin - len);
-                if (local_hour >= 0) {
-                    /* Move back to that time of the reading's local day (or the day before). */
-                    const wx_time_t t = g->p.first + s0 * SYNTH_STEP_SEC +
-                                        (wx_time_t)g->st.lst_offset_min * WX_MINUTE;
-                    const int64_t tod = t - wx_floor_div(t, WX_DAY) * WX_DAY;
-                    int64_t back = (tod - (int64_t)(local_hour * 3600.0)) / SYNTH_STEP_SEC;
-                    if (back < 0)
-                        back += 288;
-                    s0 -= back;
-                    if (s0 < margin)
-                        continue;
-                }
-                const wx_time_t a = g->p.first + s0 * SYNTH_STEP_SEC;
-                const wx_time_t b = a + (len - 1) * SYNTH_STEP_SEC;
-                if (!place_ok(g, placed, a, b))
-                    continue;
-                anomaly_t *an = &g->anom[placed++];
-                an->s = s0;
-                an->e = s0 + len - 1;
-                an->delta = delta;
-                an->phase = phase;
-                an->dur = dur;
-                an->hold = hold;
-                an->rec = rec;
-                an->ev.kind = kind;
-                an->ev.magnitude = kind == SYNTH_STUCK || kind == SYNTH_RANGE ? NAN : delta;
-                an->ev.wban = g->st.wban;
-                an->ev.first_utc = a;
-                an->ev.last_utc = b;
-                break;
-            }
+            place_fault(g, &rng, &placed, kind, &sh, margin);
         }
     }
     g->n_anom = placed;

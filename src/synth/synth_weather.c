@@ -186,31 +186,44 @@ static double diurnal_shape(const synth_t *g, int64_t ks, double h)
     return s * (exp(-B_NIGHT * n / z) - eb) / (1.0 - eb);
 }
 
-/* See synth_internal.h. */
-void synth_weather_step(synth_t *g, wx_time_t t, weather_t *w)
-{
-    const synth_climate_t *cl = g->cl;
-    const uint64_t key = g->key;
-    const int64_t r = t / SYNTH_STEP_SEC; /* the reading's number, for per-reading draws */
-    const double tm = (double)t - SYNTH_STEP_SEC / 2.0; /* middle of the interval */
-    const double tloc = tm + g->lon_sec;
-    const double d = tm / 86400.0;
-    const double s = synth_season(d);
-    const double wint = (1.0 - s) / 2.0;
+/* Slow weather at one instant: the daily nodes interpolated between local noons. */
+typedef struct slow {
+    double syn, cloud, cloud_mean, wz, tdz, fbar;
+} slow_t;
 
-    /* Slow weather, interpolated between local noons. */
+/* Fronts, outflows, rain and mixed-out inversions of the last days, at one instant. */
+typedef struct recent {
+    double front, outflow, mix; /* °C */
+    double rain_rate;           /* mm/h */
+    double gust;                /* m/s added to the wind */
+    double dim;                 /* factor on the sunshine (storm clouds) */
+} recent_t;
+
+/* Where the sun is: solar day ks, local apparent solar hour h, clear-sky radiation (W/m²). */
+typedef struct sun {
+    int64_t ks;
+    double h;
+    double clear;
+} sun_t;
+
+/* Slow weather, interpolated between local noons (tloc: local mean solar time, s). */
+static void slow_at(synth_t *g, double tloc, slow_t *sl)
+{
     const double x = (tloc - 43200.0) / 86400.0;
     const int64_t j = (int64_t)floor(x);
     const double fr = x - (double)j;
     nodes_to(g, j);
-    const double syn = lerp(g->na.syn, g->nb.syn, fr);
-    const double cloud = lerp(g->na.cloud, g->nb.cloud, fr);
-    const double cloud_mean = lerp(g->na.cloud_mean, g->nb.cloud_mean, fr);
-    const double wz = lerp(g->na.wz, g->nb.wz, fr);
-    const double tdz = lerp(g->na.tdz, g->nb.tdz, fr);
-    const double fbar = lerp(g->na.fbar, g->nb.fbar, fr);
+    sl->syn = lerp(g->na.syn, g->nb.syn, fr);
+    sl->cloud = lerp(g->na.cloud, g->nb.cloud, fr);
+    sl->cloud_mean = lerp(g->na.cloud_mean, g->nb.cloud_mean, fr);
+    sl->wz = lerp(g->na.wz, g->nb.wz, fr);
+    sl->tdz = lerp(g->na.tdz, g->nb.tdz, fr);
+    sl->fbar = lerp(g->na.fbar, g->nb.fbar, fr);
+}
 
-    /* Fronts, outflows and rain of the last days. */
+/* Fronts, outflows and rain of the last days at tm (UTC, middle of the interval). */
+static void recent_at(synth_t *g, double tm, double tloc, recent_t *rc)
+{
     const int64_t k = (int64_t)floor(tloc / 86400.0);
     events_to(g, k);
     double front = 0, outflow = 0, mix = 0, rain_rate = 0, gust = 0, dim = 1.0;
@@ -261,9 +274,18 @@ void synth_weather_step(synth_t *g, wx_time_t t, weather_t *w)
             gust += 1.5 * f;
         }
     }
-    const bool raining = rain_rate > 0;
+    rc->front = front;
+    rc->outflow = outflow;
+    rc->mix = mix;
+    rc->rain_rate = rain_rate;
+    rc->gust = gust;
+    rc->dim = dim;
+}
 
-    /* The sun. */
+/* The sun at local mean solar time tloc on day d (days since the epoch). */
+static void sun_at(const synth_t *g, double tloc, double d, sun_t *sun)
+{
+    const synth_climate_t *cl = g->cl;
     const double tsol = tloc + synth_eq_of_time(d) * 60.0;
     const int64_t ks = (int64_t)floor(tsol / 86400.0);
     const double h = (tsol - (double)ks * 86400.0) / 3600.0;
@@ -273,6 +295,72 @@ void synth_weather_step(synth_t *g, wx_time_t t, weather_t *w)
     double clear = 0.0;
     if (cosz > 0.01)
         clear = 1098.0 * cosz * exp(-0.057 / cosz) * (1.0 + 0.07 * cl->elevation_m / 1000.0);
+    sun->ks = ks;
+    sun->h = h;
+    sun->clear = clear;
+}
+
+/* Advances the slow states (soil temperature and moisture, wetness) by one step. */
+static void slow_states_step(synth_t *g, double air, double surface, double precip, double rh,
+                             double clear, bool raining, double wint)
+{
+    const synth_climate_t *cl = g->cl;
+    if (!g->warm) {
+        g->soil_t = fmax(air, 0.0);
+        g->soil_m = cl->soil_moist_dry;
+        g->wet = 0.0;
+        g->warm = true;
+    }
+    const double drive = surface < 0 ? 0.25 * surface : surface;
+    g->soil_t += (drive - g->soil_t) * (1.0 - exp(-SYNTH_STEP_SEC / (6.0 * 3600.0)));
+    const double span = cl->soil_moist_wet - cl->soil_moist_dry;
+    if (span > 0) {
+        g->soil_m += 0.012 * precip * (cl->soil_moist_wet - g->soil_m) / span;
+        const double tau = (4.0 + 6.0 * wint) * 86400.0;
+        g->soil_m -= (g->soil_m - cl->soil_moist_dry) * (SYNTH_STEP_SEC / tau);
+    }
+    if (raining)
+        g->wet = 1.0;
+    else if (rh >= 97.0)
+        g->wet = fmax(g->wet, 0.6);
+    else
+        g->wet *= exp(-SYNTH_STEP_SEC / (clear > 0 ? 1800.0 : 3600.0));
+}
+
+/* See synth_internal.h. */
+void synth_weather_step(synth_t *g, wx_time_t t, weather_t *w)
+{
+    const synth_climate_t *cl = g->cl;
+    const uint64_t key = g->key;
+    const int64_t r = t / SYNTH_STEP_SEC; /* the reading's number, for per-reading draws */
+    const double tm = (double)t - SYNTH_STEP_SEC / 2.0; /* middle of the interval */
+    const double tloc = tm + g->lon_sec;
+    const double d = tm / 86400.0;
+    const double s = synth_season(d);
+    const double wint = (1.0 - s) / 2.0;
+
+    /* Slow weather, interpolated between local noons. */
+    slow_t sl;
+    slow_at(g, tloc, &sl);
+    const double syn = sl.syn;
+    const double cloud = sl.cloud;
+    const double cloud_mean = sl.cloud_mean;
+    const double wz = sl.wz;
+    const double tdz = sl.tdz;
+    const double fbar = sl.fbar;
+
+    /* Fronts, outflows and rain of the last days. */
+    recent_t rc;
+    recent_at(g, tm, tloc, &rc);
+    const double front = rc.front, outflow = rc.outflow, mix = rc.mix, gust = rc.gust;
+    const double rain_rate = rc.rain_rate, dim = rc.dim;
+    const bool raining = rain_rate > 0;
+
+    /* The sun. */
+    sun_t sun;
+    sun_at(g, tloc, d, &sun);
+    const int64_t ks = sun.ks;
+    const double h = sun.h, clear = sun.clear;
 
     /* 5-minute noises, AR(1), unit variance. */
     g->n_cloud = 0.8 * g->n_cloud + 0.6 * normal(key, S_CLOUD5, r, 0);
@@ -327,26 +415,7 @@ void synth_weather_step(synth_t *g, wx_time_t t, weather_t *w)
         precip = rain_rate / 12.0 * exp(0.5 * normal(key, S_RAIN5, r, 0) - 0.125);
 
     /* Slow states. */
-    if (!g->warm) {
-        g->soil_t = fmax(air, 0.0);
-        g->soil_m = cl->soil_moist_dry;
-        g->wet = 0.0;
-        g->warm = true;
-    }
-    const double drive = surface < 0 ? 0.25 * surface : surface;
-    g->soil_t += (drive - g->soil_t) * (1.0 - exp(-SYNTH_STEP_SEC / (6.0 * 3600.0)));
-    const double span = cl->soil_moist_wet - cl->soil_moist_dry;
-    if (span > 0) {
-        g->soil_m += 0.012 * precip * (cl->soil_moist_wet - g->soil_m) / span;
-        const double tau = (4.0 + 6.0 * wint) * 86400.0;
-        g->soil_m -= (g->soil_m - cl->soil_moist_dry) * (SYNTH_STEP_SEC / tau);
-    }
-    if (raining)
-        g->wet = 1.0;
-    else if (rh >= 97.0)
-        g->wet = fmax(g->wet, 0.6);
-    else
-        g->wet *= exp(-SYNTH_STEP_SEC / (clear > 0 ? 1800.0 : 3600.0));
+    slow_states_step(g, air, surface, precip, rh, clear, raining, wint);
 
     w->air = air;
     w->precip = precip;
