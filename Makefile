@@ -13,6 +13,7 @@ all: build
 
 deps:
 	scripts/install-deps.sh
+	scripts/install-web.sh
 
 build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null

@@ -18,3 +18,12 @@ echo "== Kafka: replay and process throughput, process memory"
 echo
 echo "== recovery after kill -9"
 "$here/recovery.sh" "$B" 5
+echo
+echo "== serve under load (200 live clients, 50 API requests/s, process on a backlog)"
+"$here/serve_load.sh" "$B" 60 200 50 2
+echo
+echo "== serve's live latency (replay --speed 300, closing reading -> result on a live client)"
+"$here/serve_latency.sh" "$B" 150 300 50 200
+echo
+echo "== fetch and follow against the local NCEI stand-in"
+"$here/fetch_follow.sh" "$B"

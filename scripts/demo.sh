@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The whole pipeline in one go, on a broker of its own: synthesize a year of the seed's three
 # stations, replay it into Kafka, run `wxstream process`, and show what came out. Takes a few
-# minutes. Usage: scripts/demo.sh [path/to/wxstream]   (make demo builds it first)
+# minutes, then serves the dashboard of the results (`wxstream serve`) until Ctrl-C.
+# Usage: scripts/demo.sh [path/to/wxstream]   (make demo builds it first)
+# WX_DEMO_SERVE: how long to serve the dashboard: unset = until Ctrl-C when run from a
+# terminal and not at all otherwise (so CI and scripts never block); 0 = not at all; N = N s.
+# WX_DEMO_HTTP: the dashboard's address (default 127.0.0.1:8787).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-$here/build/wxstream}
@@ -53,4 +57,18 @@ for t in Output MaxTemp Outliers; do
         echo "$t: DIFFERS from batch (see $work)"; exit 1
     fi
 done
+SERVE=${WX_DEMO_SERVE:-}
+if [ -z "$SERVE" ]; then
+    if [ -t 0 ] && [ -t 1 ]; then SERVE=forever; else SERVE=0; fi
+fi
+if [ "$SERVE" != 0 ]; then
+    limit=()
+    [ "$SERVE" = forever ] || limit=(--exit-after "$SERVE")
+    step "The dashboard of these results: open the address below$([ "$SERVE" = forever ] && echo "; Ctrl-C stops it" || echo " (for $SERVE s)")"
+    # The whole year stays in the index (--retention in hours): 3 stations need about 10 MB.
+    "$W" serve --listen "${WX_DEMO_HTTP:-127.0.0.1:8787}" --retention 9000 -q "${limit[@]}" ||
+        echo "(serve could not start: is ${WX_DEMO_HTTP:-127.0.0.1:8787} in use? set WX_DEMO_HTTP)"
+else
+    step "Dashboard skipped (not a terminal, or WX_DEMO_SERVE=0); WX_DEMO_SERVE=600 serves it for 600 s"
+fi
 step "Done. The broker is stopped; files are in $work"

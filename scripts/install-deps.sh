@@ -20,9 +20,13 @@ esac
 
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
-    librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
-    kcat valgrind jq python3 python3-venv curl
+    librdkafka-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+    kcat valgrind jq python3 python3-venv
+    chromium curl
 )
+# Node.js and npm for web/ (scripts/install-web.sh: uPlot, and playwright-core for the browser
+# test, which drives the chromium above): Debian's unless a node is already there
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 # PyPI, pinned, binary wheels only: the seed's producer and consumer
 # (tests/integration/test_seed_clients.sh) are written with confluent-kafka and pandas, as the

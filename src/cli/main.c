@@ -19,6 +19,10 @@ static const command_t COMMANDS[] = {
     {"replay", cmd_replay, "produce USCRN files to Kafka (InputData, or Partitioned)"},
     {"process", cmd_process, "consume readings, publish Output, MaxTemp, Outliers, DeadLetter"},
     {"tail", cmd_tail, "print a topic as JSON lines or a table"},
+    {"serve", cmd_serve, "a live web dashboard of the results (and a JSON API)"},
+    {"stations", cmd_stations, "list NOAA's USCRN stations (the NCEI catalogue)"},
+    {"fetch", cmd_fetch, "download stations' yearly files from NOAA NCEI into a local mirror"},
+    {"follow", cmd_follow, "poll NOAA NCEI for new readings, produce each once to InputData"},
 #endif
     {"batch", cmd_batch, "the same analytics straight from files, no Kafka (the reference)"},
     {"synth", cmd_synth, "write realistic synthetic USCRN files (offline demos, benchmarks)"},

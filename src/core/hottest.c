@@ -3,6 +3,7 @@
 #include "hottest.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,21 @@ static void to_entry(const slot_entry_t *s, hottest_entry_t *e)
     e->mean = s->mean;
     e->max = s->max;
     set_name(e, s->source_file);
+}
+
+/* NaN (an hour without a valid reading) equals NaN here. */
+static bool same_value(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+static bool same_entry(const slot_entry_t *a, const slot_entry_t *b)
+{
+    return a->wban == b->wban && a->lst_offset_min == b->lst_offset_min &&
+           a->complete == b->complete && same_value(a->mean, b->mean) &&
+           same_value(a->max, b->max) &&
+           (a->source_file && b->source_file ? strcmp(a->source_file, b->source_file) == 0
+                                             : a->source_file == b->source_file);
 }
 
 /* Fills *s from *e; returns -1 when the name cannot be copied. */
@@ -142,7 +158,6 @@ int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e)
     hour_slot_t *slot = find_or_add_hour(h, hour_start);
     if (!slot)
         return -1;
-    slot->revised = slot->decided;
     slot_entry_t se;
     if (from_entry(e, &se) != 0)
         return -1;
@@ -150,10 +165,14 @@ int hottest_add(hottest_t *h, wx_time_t hour_start, const hottest_entry_t *e)
     while (i < slot->n && slot->entries[i].wban < e->wban)
         i++;
     if (i < slot->n && slot->entries[i].wban == e->wban) {
+        /* The same summary again (input read a second time) changes nothing: no correction. */
+        if (!same_entry(&slot->entries[i], &se))
+            slot->revised = slot->decided;
         free(slot->entries[i].source_file);
         slot->entries[i] = se;
         return 0;
     }
+    slot->revised = slot->decided;
     if (grow((void **)&slot->entries, &slot->cap, slot->n + 1, sizeof *slot->entries) != 0) {
         free(se.source_file);
         return -1;
@@ -249,8 +268,8 @@ size_t hottest_forget(hottest_t *h, wx_time_t before)
 void hottest_revise(hottest_t *h, wx_time_t hour_start)
 {
     for (size_t i = 0; i < h->n; i++)
-        if (h->hours[i].start == hour_start)
-            h->hours[i].decided = h->hours[i].revised = true;
+        if (h->hours[i].start == hour_start && !h->hours[i].decided)
+            h->hours[i].decided = h->hours[i].revised = true; /* a decided one knows already */
 }
 
 wx_time_t hottest_oldest_open(const hottest_t *h)

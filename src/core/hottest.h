@@ -69,8 +69,9 @@ void hottest_keep_decided(hottest_t *h, bool keep);
 /* Drops the kept decided hours (not revised ones) that end at or before `before`. Returns how
  * many. */
 size_t hottest_forget(hottest_t *h, wx_time_t before);
-/* Marks an hour as decided before and revised now: the caller knows it was decided (and
- * emitted) although it had no entries kept, e.g. an hour without any entry until now. */
+/* Marks an hour that has no kept decision as decided before and revised now: the caller knows
+ * it was decided (and emitted, or had no entry at all) though it was not kept. A kept decided
+ * hour is left as hottest_add made it (revised only by an entry that changed it). */
 void hottest_revise(hottest_t *h, wx_time_t hour_start);
 
 /* The earliest hour still open or revised, or WX_TIME_MAX. */

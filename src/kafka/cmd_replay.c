@@ -27,6 +27,7 @@
 
 #include "commands.h"
 #include "decode.h"
+#include "input_record.h"
 #include "kafka_common.h"
 #include "line_reader.h"
 #include "options.h"
@@ -296,23 +297,15 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
     } else if (decode_record(line, len, &s->cache, &rd, source, sizeof source, &form, why,
                              sizeof why) ==
                0) {
-        r->ts_ms = rd.utc * 1000;
+        input_record_t meta;
+        input_record_encode(&rd, form, line, len, run->format == FORMAT_JSON,
+                            source[0] ? source : s->base, &meta, &r->value);
+        r->ts_ms = meta.ts_ms;
         r->sort_ms = r->ts_ms;
         if (run->jitter_ms > 0)
             r->sort_ms += (int64_t)(splitmix64(&s->rng) % (uint64_t)run->jitter_ms);
-        r->key_len = (int)strlen(json_results_wban(rd.wbanno, r->key, sizeof r->key));
-        if (run->format == FORMAT_JSON) {
-            json_record_write(&rd, source[0] ? source : s->base, &r->value);
-        } else if (form == DECODE_USCRN) {
-            wxbuf_append(&r->value, line, len);
-        } else {
-            char l[USCRN_LINE_LEN + 1];
-            int n = uscrn_format_line(&rd, l, sizeof l);
-            if (n > 0)
-                wxbuf_append(&r->value, l, (size_t)n);
-            else
-                wxbuf_append(&r->value, line, len); /* a value too wide for its column */
-        }
+        memcpy(r->key, meta.key, sizeof r->key);
+        r->key_len = meta.key_len;
         memcpy(s->last_key, r->key, sizeof r->key);
         s->last_key_len = r->key_len;
         s->last_ts_ms = r->ts_ms;

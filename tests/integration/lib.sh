@@ -7,6 +7,7 @@
 #   P=$(wx_topic_prefix)                    # "t1234-5678." unique to this run
 #   wx_tail_all TOPIC OUT                   # every record of TOPIC into OUT (JSON lines)
 #   wx_compare_sets NAME EXPECTED ACTUAL    # equal as multisets, or fail with the difference
+#   wx_last_per_hour FILE                   # MaxTemp records, the last of each hour
 #   fail MSG / pass MSG                     # FAIL ends the test (exit 1); PASS just reports
 #
 # Environment: WX_SRC (source tree; default: two levels up from here), WX_TEST_DATA (default
@@ -85,6 +86,15 @@ wx_tail_all() {
     shift 2
     "$(wx_bin)" tail -q --idle 3 "$@" "$topic" >"$out" ||
         fail "wxstream tail $topic failed (exit $?)"
+}
+
+# wx_last_per_hour FILE: the last MaxTemp record of each hour (by window_start), in file order —
+# what a reader that keeps the last record per hour has (a station that reported after its hour
+# was decided makes a corrected record). The topic has one partition: file order is commit order.
+wx_last_per_hour() {
+    awk '{ if (match($0, /"window_start":"[^"]*"/)) k = substr($0, RSTART, RLENGTH); else k = $0;
+           if (!(k in last)) order[n++] = k; last[k] = $0 }
+         END { for (i = 0; i < n; i++) print last[order[i]] }' "$1"
 }
 
 # The lines of FILE, sorted bytewise.

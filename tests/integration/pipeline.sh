@@ -35,14 +35,6 @@ pl_process() {
     timeout 300 "$W" process -q --topic-prefix "$PREFIX" --exit-idle 3 "$@"
 }
 
-# pl_last_per_hour FILE: the last MaxTemp record of each hour (by window_start), in file order
-# (the topic has one partition, so file order is the order they were committed in).
-pl_last_per_hour() {
-    awk '{ if (match($0, /"window_start":"[^"]*"/)) k = substr($0, RSTART, RLENGTH); else k = $0;
-           if (!(k in last)) order[n++] = k; last[k] = $0 }
-         END { for (i = 0; i < n; i++) print last[order[i]] }' "$1"
-}
-
 # pl_compare [TOPIC...]: every record of each result topic equals batch's, as sets (MaxTemp:
 # the last record of each hour).
 pl_compare() {
@@ -56,7 +48,7 @@ pl_compare() {
             # last record of each hour counts (ARCHITECTURE.md). How many were corrections:
             local all
             all=$(wc -l < "$WORK/got/$t.jsonl")
-            pl_last_per_hour "$WORK/got/$t.jsonl" > "$WORK/got/$t.last.jsonl"
+            wx_last_per_hour "$WORK/got/$t.jsonl" > "$WORK/got/$t.last.jsonl"
             echo "MaxTemp: $all records, $((all - $(wc -l < "$WORK/got/$t.last.jsonl"))) of them superseded by a correction"
             mv "$WORK/got/$t.last.jsonl" "$WORK/got/$t.jsonl"
         fi

@@ -735,6 +735,34 @@ static void test_a_station_reporting_after_its_hour_was_decided_corrects_it(void
     hour_stage_destroy(hs);
 }
 
+/* Found by the fault tests: input read a second time (a rebalance on the mock cluster) sends
+ * the same summaries again, and an hour without a valid reading has a NaN mean, which is not
+ * equal to itself: every such hour was published a second time. */
+static void test_the_same_summary_again_corrects_nothing(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    hour_stage_set_corrections(hs, 24 * WX_HOUR);
+    hottest_entry_t a = {.wban = 23907, .lst_offset_min = -360, .complete = true, .mean = 20.0,
+                         .max = 21.0};
+    hottest_entry_t b = {.wban = 3072, .lst_offset_min = -360, .complete = false, .mean = NAN,
+                         .max = NAN};
+    hour_stage_station_t st[2] = {{23907, 3 * WX_HOUR}, {3072, 3 * WX_HOUR}};
+    last_result_t got = {0};
+    assert_int_equal(hour_stage_add(hs, 0, &a), 0);
+    assert_int_equal(hour_stage_add(hs, 0, &b), 0);
+    assert_int_equal(hour_stage_report(hs, 0, 1, WX_TIME_MAX, st, 2), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    assert_int_equal(hour_stage_add(hs, 0, &a), 0);
+    assert_int_equal(hour_stage_add(hs, 0, &b), 0);
+    assert_false(hour_stage_has_open(hs));
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 0);
+    b.max = 5.0; /* a different summary does correct it */
+    assert_int_equal(hour_stage_add(hs, 0, &b), 0);
+    assert_int_equal(hour_stage_emit(hs, keep_result, &got), 1);
+    hour_stage_destroy(hs);
+}
+
 static void test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends(void **state)
 {
     (void)state;
@@ -827,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_hour_stage_waits_for_its_slowest_station_not_its_partitions),
         cmocka_unit_test(test_a_station_reporting_after_its_hour_was_decided_corrects_it),
         cmocka_unit_test(test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends),
+        cmocka_unit_test(test_the_same_summary_again_corrects_nothing),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
         cmocka_unit_test(test_hour_stage_apply_tells_bad_records_from_late_ones),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),

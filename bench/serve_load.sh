@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Load test of `wxstream serve` on loopback: CLIENTS live (SSE) clients plus RPS API requests per
+# second for SECONDS, while `process` runs a backlog into the topics serve reads. Measured in
+# the same run: process's throughput with that load and without it (no serve, no clients: the
+# baseline, same backlog, alternating ROUNDS times; medians), serve's memory (RSS sampled every
+# second), and whether every client received every result (its event counts against the
+# records on the topics).
+# Usage: bench/serve_load.sh [BUILD_DIR] [SECONDS] [CLIENTS] [RPS] [ROUNDS]
+#        (default build 60 200 50 2; WX_KAFKA_PORT picks the broker as for the tests)
+set -euo pipefail
+B=${1:-build}
+SECONDS_LOAD=${2:-60}
+CLIENTS=${3:-200}
+RPS=${4:-50}
+ROUNDS=${5:-2}
+here=$(cd "$(dirname "$0")/.." && pwd)
+W=$B/wxstream
+BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
+export WX_BROKERS=$BROKERS
+tmp=$(mktemp -d)
+prefixes=()
+SERVE_PID=
+cleanup() {
+    [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
+    for p in "${prefixes[@]}"; do
+        "$here/scripts/kafka.sh" topics --delete --topic "$(printf '%s' "$p" | sed 's/[.]/\\./g').*" >/dev/null 2>&1 || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "command: bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS"
+"$W" synth --from 2025 --to 2025 --out "$tmp/data" 2>/dev/null
+n=$(cat "$tmp"/data/*.txt | wc -l)
+echo "backlog: the seed's three stations, one synthetic year: $n readings (replayed before process starts)"
+
+process_rate() { # prefix -> readings/s of process (first to last input record)
+    "$W" process --topic-prefix "$1" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p'
+}
+
+base_rates=() load_rates=() summaries=()
+for (( r = 1; r <= ROUNDS; r++ )); do
+    # baseline: nothing reads the results
+    p="sload$$-b$r."
+    prefixes+=("$p")
+    "$W" replay -q --topic-prefix "$p" "$tmp"/data/*.txt
+    base_rates+=("$(process_rate "$p")")
+
+    # under load: serve reads the results, CLIENTS live clients and RPS API requests/s
+    p="sload$$-l$r."
+    prefixes+=("$p")
+    "$W" replay -q --topic-prefix "$p" "$tmp"/data/*.txt
+    for t in Output MaxTemp Outliers DeadLetter; do
+        "$here/scripts/kafka.sh" topics --create --topic "${p}$t" --partitions 1 --config retention.ms=-1 >/dev/null 2>&1 || true
+    done
+    # the ring holds a whole round of results, so a client that is slower than process's burst
+    # catches up instead of being dropped; --max-clients leaves room for the API's connections
+    "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue 65536 \
+        --max-clients $((CLIENTS + 100)) >"$tmp/serve.out" 2>"$tmp/serve.err" &
+    SERVE_PID=$!
+    for _ in $(seq 1 100); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
+    url=$(head -n 1 "$tmp/serve.out")
+    # wait until serve follows all four topics
+    for _ in $(seq 1 100); do
+        [ "$(curl -sf "${url}api/health" | jq '[.topics[].partitions | length] | add')" = 4 ] && break
+        sleep 0.2
+    done
+    : >"$tmp/rss"
+    ( while kill -0 "$SERVE_PID" 2>/dev/null; do
+          awk '/^VmRSS/ { print $2 }' "/proc/$SERVE_PID/status" >>"$tmp/rss" 2>/dev/null || true
+          sleep 1
+      done ) &
+    sampler=$!
+    # live clients and API requests from two processes, so the API's latencies are not those
+    # of an event loop busy with 200 streams
+    /usr/bin/time -f '%U %S' -o "$tmp/clients.cpu" \
+        node "$here/bench/serve_load_clients.mjs" "$url" "$CLIENTS" 0 "$SECONDS_LOAD" >"$tmp/clients.json" &
+    clients_pid=$!
+    node "$here/bench/serve_load_clients.mjs" "$url" 0 "$RPS" "$SECONDS_LOAD" >"$tmp/api.json" &
+    api_pid=$!
+    sleep 3 # the clients are connected
+    load_rates+=("$(process_rate "$p")")
+    wait "$clients_pid" "$api_pid"
+    health=$(curl -sf "${url}api/health")
+    serve_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$SERVE_PID/stat")
+    kill "$SERVE_PID"
+    wait "$SERVE_PID" 2>/dev/null || true
+    SERVE_PID=
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    # the records on the topics, against what each client counted
+    declare -A want
+    for t in Output MaxTemp Outliers DeadLetter; do
+        want[$t]=$("$W" tail -q --idle 2 "${p}$t" | wc -l)
+    done
+    c=$(cat "$tmp/clients.json")
+    rss_first=$(sed -n 5p "$tmp/rss")
+    rss_max=$(sort -n "$tmp/rss" | tail -n 1)
+    rss_last=$(tail -n 1 "$tmp/rss")
+    echo "round $r: process ${base_rates[-1]} readings/s without serve, ${load_rates[-1]} with serve + $CLIENTS clients + $RPS req/s"
+    echo "  results on the topics: Output ${want[Output]}, MaxTemp ${want[MaxTemp]}, Outliers ${want[Outliers]}, DeadLetter ${want[DeadLetter]}"
+    echo "  per client (min-max): Output $(jq -r '"\(.output.min)-\(.output.max)"' <<<"$c"), MaxTemp $(jq -r '"\(.maxtemp.min)-\(.maxtemp.max)"' <<<"$c"), Outliers $(jq -r '"\(.outlier.min)-\(.outlier.max)"' <<<"$c"), dead $(jq -r '"\(.dead.min)-\(.dead.max)"' <<<"$c"); clients ended early: $(jq -r '.ended_early' <<<"$c")"
+    echo "  API ($RPS req/s over 6 paths): $(jq -c '.api' "$tmp/api.json"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
+    echo "  serve RSS (KiB): after 5 s $rss_first, max $rss_max, at the end $rss_last; every 10 s: $(awk 'NR % 10 == 0 { printf "%s ", $1 }' "$tmp/rss")"
+    echo "  CPU seconds: serve $serve_cpu, the clients (node) $(awk '{ printf "%.1f", $1 + $2 }' "$tmp/clients.cpu") (2 cores shared by everything)"
+    all=$(jq --argjson o "${want[Output]}" --argjson m "${want[MaxTemp]}" --argjson u "${want[Outliers]}" --argjson d "${want[DeadLetter]}" \
+        '.output.min == $o and .output.max == $o and .maxtemp.min == $m and .maxtemp.max == $m and .outlier.min == $u and .outlier.max == $u and .dead.min == $d and .dead.max == $d and .ended_early == 0' <<<"$c")
+    echo "  every client received every result: $all"
+    summaries+=("$all")
+done
+bp=$(printf '%s\n' "${base_rates[@]}" | median)
+lp=$(printf '%s\n' "${load_rates[@]}" | median)
+echo "process without serve: ${base_rates[*]} readings/s (median $bp)"
+echo "process with serve, $CLIENTS SSE clients, $RPS API req/s: ${load_rates[*]} readings/s (median $lp)"
+awk -v a="$lp" -v b="$bp" 'BEGIN { printf "  loaded / baseline = %.2f (target >= 0.90)\n", a / b }'
+echo "every client received every result, each round: ${summaries[*]}"

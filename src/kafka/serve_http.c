@@ -1,0 +1,813 @@
+/* serve_http: `wxstream serve`'s HTTP side, on libmicrohttpd — the page and its static files,
+ * the JSON API over the index, the Server-Sent Events stream, /metrics.
+ *
+ * One thread per connection (MHD_USE_THREAD_PER_CONNECTION): an SSE stream waits in its own
+ * thread for the hub, so a slow or stalled client only holds its own thread. Every answer is
+ * built in memory under the context's lock and sent after the lock is released. A bad
+ * parameter is a 400 with {"error": "..."}; an unknown path a 404; a method other than GET or
+ * HEAD a 405 — never a crash: nothing from the request is trusted (docs/serve.md). */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "json_put.h"
+#include "prom_text.h"
+#include "serve.h"
+#include "serve_query.h"
+
+#define SSE_BLOCK 65536
+#define SSE_WAIT_MS 1000
+#define STATIC_MAX (8u << 20)
+#define MAX_STATIONS_PER_QUERY 64
+
+struct serve_http {
+    struct MHD_Daemon *d;
+    serve_ctx_t *c;
+};
+
+static const char *const TOPIC_KIND[SERVE_TOPICS] = {"Output", "MaxTemp", "Outliers",
+                                                     "DeadLetter"};
+
+int64_t serve_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void json_time(wxbuf_t *b, wx_time_t t)
+{
+    char iso[32];
+    if (t == WX_TIME_MIN || t == WX_TIME_MAX) {
+        wxbuf_puts(b, "null");
+        return;
+    }
+    wxbuf_putc(b, '"');
+    wxbuf_puts(b, wx_time_iso(t, iso, sizeof iso));
+    wxbuf_putc(b, '"');
+}
+
+static void json_str(wxbuf_t *b, const char *s)
+{
+    json_put_string(b, s, strlen(s));
+}
+
+/* ------------------------------------------------------------------ health */
+
+int64_t serve_part_lag(const serve_ctx_t *c, const serve_part_t *p)
+{
+    int64_t pos = p->next >= 0 ? p->next : c->from_start && p->low >= 0 ? p->low : -1;
+    if (p->high < 0 || pos < 0)
+        return -1;
+    return p->high > pos ? p->high - pos : 0;
+}
+
+void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
+{
+    serve_stats_t st;
+    serve_index_stats(c->idx, &st);
+    serve_hub_stats_t hs;
+    serve_hub_stats(c->hub, &hs);
+    uint64_t total = 0;
+    int64_t lag_total = 0;
+    for (int t = 0; t < SERVE_TOPICS; t++)
+        total += c->records[t];
+    for (size_t i = 0; i < c->n_parts; i++) {
+        int64_t lag = serve_part_lag(c, &c->parts[i]);
+        if (lag > 0)
+            lag_total += lag;
+    }
+    int64_t now = serve_now_ms();
+    wxbuf_printf(b, "{\"now_ms\":%lld,\"records_total\":%llu,\"records_per_s\":", (long long)now,
+                 (unsigned long long)total);
+    json_put_number(b, c->rate, 1);
+    wxbuf_printf(b, ",\"lag_total\":%lld,\"last_update_ms\":", (long long)lag_total);
+    if (c->last_update_ms)
+        wxbuf_printf(b, "%lld", (long long)c->last_update_ms);
+    else
+        wxbuf_puts(b, "null");
+    wxbuf_puts(b, ",\"topics\":[");
+    for (int t = 0; t < SERVE_TOPICS; t++) {
+        if (t)
+            wxbuf_putc(b, ',');
+        wxbuf_puts(b, "{\"kind\":");
+        json_str(b, TOPIC_KIND[t]);
+        wxbuf_puts(b, ",\"topic\":");
+        json_str(b, c->topics[t]);
+        wxbuf_printf(b, ",\"records\":%llu,\"invalid\":%llu,\"partitions\":[",
+                     (unsigned long long)c->records[t], (unsigned long long)c->invalid[t]);
+        bool first = true;
+        for (size_t i = 0; i < c->n_parts; i++) {
+            const serve_part_t *p = &c->parts[i];
+            if (p->topic != t)
+                continue;
+            if (!first)
+                wxbuf_putc(b, ',');
+            first = false;
+            int64_t lag = serve_part_lag(c, p);
+            wxbuf_printf(b, "{\"partition\":%d,\"offset\":", p->partition);
+            if (p->next >= 0)
+                wxbuf_printf(b, "%lld", (long long)p->next);
+            else
+                wxbuf_puts(b, "null");
+            wxbuf_puts(b, ",\"high\":");
+            if (p->high >= 0)
+                wxbuf_printf(b, "%lld", (long long)p->high);
+            else
+                wxbuf_puts(b, "null");
+            wxbuf_puts(b, ",\"lag\":");
+            if (lag >= 0)
+                wxbuf_printf(b, "%lld", (long long)lag);
+            else
+                wxbuf_puts(b, "null");
+            wxbuf_puts(b, ",\"newest_event\":");
+            json_time(b, p->newest);
+            wxbuf_putc(b, '}');
+        }
+        wxbuf_puts(b, "]}");
+    }
+    wxbuf_puts(b, "],\"dead_letters\":{");
+    const char *reason;
+    uint64_t count;
+    for (size_t i = 0; serve_index_dead_reason(c->idx, i, &reason, &count); i++) {
+        if (i)
+            wxbuf_putc(b, ',');
+        json_str(b, reason);
+        wxbuf_printf(b, ":%llu", (unsigned long long)count);
+    }
+    wxbuf_printf(b,
+                 "},\"sse\":{\"clients\":%zu,\"dropped_total\":%llu,\"refused_total\":%llu},"
+                 "\"index\":{\"stations\":%zu,\"hours\":%zu,\"hottest_hours\":%zu,\"outliers\":%zu,"
+                 "\"dead_kept\":%zu,\"bytes\":%zu,\"evicted\":%llu,\"refused\":%llu,\"newest\":",
+                 hs.clients, (unsigned long long)hs.dropped, (unsigned long long)hs.refused,
+                 st.stations, st.hours, st.hottest_hours, st.outliers, st.dead_kept, st.bytes,
+                 (unsigned long long)st.evicted, (unsigned long long)st.refused);
+    json_time(b, st.newest);
+    wxbuf_puts(b, "}}");
+}
+
+/* ------------------------------------------------------------------ responses */
+
+static enum MHD_Result send_body(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
+                                 const char *type, const char *data, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self' "
+                            "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                            "base-uri 'none'; frame-ancestors 'none'");
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    pthread_mutex_lock(&c->lock);
+    c->http_requests++;
+    if (status >= 500)
+        c->http_5xx++;
+    else if (status >= 400)
+        c->http_4xx++;
+    pthread_mutex_unlock(&c->lock);
+    return ret;
+}
+
+static enum MHD_Result send_json(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
+                                 wxbuf_t *b)
+{
+    if (b->failed)
+        return send_body(c, conn, 500, "application/json", "{\"error\":\"out of memory\"}", 25);
+    return send_body(c, conn, status, "application/json; charset=utf-8", b->data ? b->data : "",
+                     b->len);
+}
+
+static enum MHD_Result send_error(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result send_error(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
+                                  const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    wxbuf_t b = WXBUF_INIT;
+    wxbuf_puts(&b, "{\"error\":");
+    json_str(&b, msg);
+    wxbuf_printf(&b, ",\"status\":%u}", status);
+    enum MHD_Result r = send_json(c, conn, status, &b);
+    wxbuf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------ static files */
+
+static const char *mime_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return "application/octet-stream";
+    if (!strcmp(dot, ".html"))
+        return "text/html; charset=utf-8";
+    if (!strcmp(dot, ".js"))
+        return "text/javascript; charset=utf-8";
+    if (!strcmp(dot, ".css"))
+        return "text/css; charset=utf-8";
+    return "application/octet-stream";
+}
+
+static enum MHD_Result send_file(serve_ctx_t *c, struct MHD_Connection *conn, const char *dir,
+                                 const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return send_error(c, conn, 500, "cannot read %s: %s (see --web-dir, --web-lib)", name,
+                          strerror(errno));
+    wxbuf_t b = WXBUF_INIT;
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < STATIC_MAX)
+        wxbuf_append(&b, chunk, n);
+    bool bad = ferror(f) || b.failed;
+    fclose(f);
+    enum MHD_Result r = bad ? send_error(c, conn, 500, "cannot read %s", name)
+                            : send_body(c, conn, 200, mime_of(name), b.data ? b.data : "", b.len);
+    wxbuf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------ parameters */
+
+typedef struct args_check {
+    const char *const *allowed;
+    char unknown[64];
+    bool bad;
+} args_check_t;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    (void)value;
+    args_check_t *a = cls;
+    for (size_t i = 0; a->allowed[i]; i++)
+        if (!strcmp(key, a->allowed[i]))
+            return MHD_YES;
+    if (!a->bad)
+        snprintf(a->unknown, sizeof a->unknown, "%s", key);
+    a->bad = true;
+    return MHD_YES;
+}
+
+typedef struct query {
+    wx_time_t from, to;
+    size_t limit;
+    const char *station_raw, *reason;
+} query_t;
+
+/* Reads the parameters a route allows; on a bad one answers 400 and returns false. */
+static bool read_query(serve_ctx_t *c, struct MHD_Connection *conn, const char *const *allowed,
+                       size_t def_limit, size_t max_limit, query_t *q, enum MHD_Result *ret)
+{
+    args_check_t a = {.allowed = allowed};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_arg, &a);
+    if (a.bad) {
+        *ret = send_error(c, conn, 400, "unknown parameter '%s'", a.unknown);
+        return false;
+    }
+    q->from = WX_TIME_MIN;
+    q->to = WX_TIME_MAX;
+    q->limit = def_limit;
+    const char *v;
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "from")) &&
+        !serve_parse_time(v, &q->from)) {
+        *ret = send_error(c, conn, 400,
+                          "from: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+        return false;
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to")) &&
+        !serve_parse_time(v, &q->to)) {
+        *ret = send_error(c, conn, 400,
+                          "to: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+        return false;
+    }
+    if (q->from > q->to) {
+        *ret = send_error(c, conn, 400, "from is after to");
+        return false;
+    }
+    if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit")) &&
+        !serve_parse_count(v, 1, max_limit, &q->limit)) {
+        *ret = send_error(c, conn, 400, "limit: not a count from 1 to %zu", max_limit);
+        return false;
+    }
+    q->station_raw = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "station");
+    q->reason = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "reason");
+    if (q->reason && (!*q->reason || strlen(q->reason) >= SERVE_REASON_MAX)) {
+        *ret = send_error(c, conn, 400, "reason: empty or longer than %d bytes",
+                          SERVE_REASON_MAX - 1);
+        return false;
+    }
+    return true;
+}
+
+typedef struct emit {
+    wxbuf_t *b;
+    size_t n;
+} emit_t;
+
+static int emit_record(void *ctx, const char *json, size_t len)
+{
+    emit_t *e = ctx;
+    if (e->n++)
+        wxbuf_putc(e->b, ',');
+    wxbuf_append(e->b, json, len);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ API */
+
+static enum MHD_Result api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {"station", "from", "to", "limit", NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 200000, 1000000, &q, &ret))
+        return ret;
+    /* station=A,B,...: each checked before anything is read */
+    char keys[MAX_STATIONS_PER_QUERY][SERVE_STATION_MAX];
+    size_t nk = 0;
+    if (q.station_raw) {
+        const char *p = q.station_raw;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            char one[SERVE_STATION_MAX];
+            if (nk == MAX_STATIONS_PER_QUERY)
+                return send_error(c, conn, 400, "station: more than %d stations",
+                                  MAX_STATIONS_PER_QUERY);
+            if (n == 0 || n >= sizeof one)
+                return send_error(c, conn, 400, "station: empty or too long a station");
+            memcpy(one, p, n);
+            one[n] = '\0';
+            if (!serve_station_key(one, keys[nk], sizeof keys[nk]))
+                return send_error(c, conn, 400, "station: not a station key");
+            nk++;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    wxbuf_t b = WXBUF_INIT;
+    emit_t e = {&b, 0};
+    wxbuf_puts(&b, "{\"records\":[");
+    pthread_mutex_lock(&c->lock);
+    if (nk) {
+        for (size_t i = 0; i < nk && e.n < q.limit; i++)
+            serve_index_hourly(c->idx, keys[i], q.from, q.to, q.limit - e.n, emit_record, &e);
+    } else {
+        serve_station_info_t si;
+        for (size_t i = 0; e.n < q.limit && serve_index_station(c->idx, i, &si); i++)
+            serve_index_hourly(c->idx, si.station, q.from, q.to, q.limit - e.n, emit_record, &e);
+    }
+    pthread_mutex_unlock(&c->lock);
+    wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result api_hottest(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {"from", "to", "limit", NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 100000, 1000000, &q, &ret))
+        return ret;
+    wxbuf_t b = WXBUF_INIT;
+    emit_t e = {&b, 0};
+    wxbuf_puts(&b, "{\"records\":[");
+    pthread_mutex_lock(&c->lock);
+    serve_index_hottest(c->idx, q.from, q.to, q.limit, emit_record, &e);
+    pthread_mutex_unlock(&c->lock);
+    wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result api_outliers(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {"station", "reason", "from", "to", "limit", NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 1000, 100000, &q, &ret))
+        return ret;
+    char key[SERVE_STATION_MAX];
+    if (q.station_raw && !serve_station_key(q.station_raw, key, sizeof key))
+        return send_error(c, conn, 400, "station: not a station key");
+    wxbuf_t b = WXBUF_INIT;
+    emit_t e = {&b, 0};
+    wxbuf_puts(&b, "{\"records\":[");
+    pthread_mutex_lock(&c->lock);
+    serve_index_outliers(c->idx, q.station_raw ? key : NULL, q.reason, q.from, q.to, q.limit,
+                         emit_record, &e);
+    pthread_mutex_unlock(&c->lock);
+    wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result api_dead(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {"reason", "limit", NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 100, 100000, &q, &ret))
+        return ret;
+    wxbuf_t b = WXBUF_INIT;
+    emit_t e = {&b, 0};
+    wxbuf_puts(&b, "{\"counts\":{");
+    pthread_mutex_lock(&c->lock);
+    const char *reason;
+    uint64_t count, total = 0;
+    for (size_t i = 0; serve_index_dead_reason(c->idx, i, &reason, &count); i++) {
+        if (i)
+            wxbuf_putc(&b, ',');
+        json_str(&b, reason);
+        wxbuf_printf(&b, ":%llu", (unsigned long long)count);
+        total += count;
+    }
+    wxbuf_printf(&b, "},\"total\":%llu,\"records\":[", (unsigned long long)total);
+    serve_index_dead(c->idx, q.reason, q.limit, emit_record, &e);
+    pthread_mutex_unlock(&c->lock);
+    wxbuf_printf(&b, "],\"count\":%zu}", e.n);
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result api_stations(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 1, 1, &q, &ret))
+        return ret;
+    wxbuf_t b = WXBUF_INIT;
+    wxbuf_puts(&b, "{\"stations\":[");
+    pthread_mutex_lock(&c->lock);
+    serve_station_info_t si;
+    for (size_t i = 0; serve_index_station(c->idx, i, &si); i++) {
+        wxbuf_puts(&b, i ? ",{\"station\":" : "{\"station\":");
+        json_str(&b, si.station);
+        wxbuf_puts(&b, ",\"name\":");
+        json_str(&b, si.name);
+        wxbuf_printf(&b, ",\"hours\":%zu,\"outliers\":%zu,\"first\":", si.hours, si.outliers);
+        json_time(&b, si.first);
+        wxbuf_puts(&b, ",\"last\":");
+        json_time(&b, si.last);
+        wxbuf_putc(&b, '}');
+    }
+    pthread_mutex_unlock(&c->lock);
+    wxbuf_puts(&b, "]}");
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result api_health(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 1, 1, &q, &ret))
+        return ret;
+    wxbuf_t b = WXBUF_INIT;
+    pthread_mutex_lock(&c->lock);
+    serve_health_json(c, &b);
+    pthread_mutex_unlock(&c->lock);
+    ret = send_json(c, conn, 200, &b);
+    wxbuf_free(&b);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ metrics */
+
+static void metrics_text(serve_ctx_t *c, wxbuf_t *b)
+{
+    serve_stats_t st;
+    serve_index_stats(c->idx, &st);
+    serve_hub_stats_t hs;
+    serve_hub_stats(c->hub, &hs);
+    char part[16];
+
+    prom_text_family(b, "wxstream_serve_records_total", "counter",
+                     "Records read from each result topic.");
+    for (int t = 0; t < SERVE_TOPICS; t++) {
+        const char *l[] = {"topic", c->topics[t], NULL};
+        prom_text_sample(b, "wxstream_serve_records_total", l, (double)c->records[t]);
+    }
+    prom_text_family(b, "wxstream_serve_records_invalid_total", "counter",
+                     "Records that could not be read as a result of their topic (skipped).");
+    for (int t = 0; t < SERVE_TOPICS; t++) {
+        const char *l[] = {"topic", c->topics[t], NULL};
+        prom_text_sample(b, "wxstream_serve_records_invalid_total", l, (double)c->invalid[t]);
+    }
+    prom_text_family(b, "wxstream_serve_consumer_lag", "gauge",
+                     "Records between serve's position and the end of the partition.");
+    for (size_t i = 0; i < c->n_parts; i++) {
+        const serve_part_t *p = &c->parts[i];
+        int64_t lag = serve_part_lag(c, p);
+        if (lag < 0)
+            continue;
+        snprintf(part, sizeof part, "%d", p->partition);
+        const char *l[] = {"topic", c->topics[p->topic], "partition", part, NULL};
+        prom_text_sample(b, "wxstream_serve_consumer_lag", l, (double)lag);
+    }
+    prom_text_family(b, "wxstream_serve_event_time_seconds", "gauge",
+                     "Newest event time read per partition (Unix seconds).");
+    for (size_t i = 0; i < c->n_parts; i++) {
+        const serve_part_t *p = &c->parts[i];
+        if (p->newest == WX_TIME_MIN)
+            continue;
+        snprintf(part, sizeof part, "%d", p->partition);
+        const char *l[] = {"topic", c->topics[p->topic], "partition", part, NULL};
+        prom_text_sample(b, "wxstream_serve_event_time_seconds", l, (double)p->newest);
+    }
+    prom_text_family(b, "wxstream_serve_dead_letters_total", "counter",
+                     "Dead letters read, by reason.");
+    const char *reason;
+    uint64_t count;
+    for (size_t i = 0; serve_index_dead_reason(c->idx, i, &reason, &count); i++) {
+        const char *l[] = {"reason", reason, NULL};
+        prom_text_sample(b, "wxstream_serve_dead_letters_total", l, (double)count);
+    }
+    prom_text_family(b, "wxstream_serve_index_bytes", "gauge",
+                     "Memory held by the in-memory index (records and bookkeeping).");
+    prom_text_sample(b, "wxstream_serve_index_bytes", NULL, (double)st.bytes);
+    prom_text_family(b, "wxstream_serve_index_stations", "gauge", "Stations in the index.");
+    prom_text_sample(b, "wxstream_serve_index_stations", NULL, (double)st.stations);
+    prom_text_family(b, "wxstream_serve_index_records", "gauge", "Records in the index, by kind.");
+    const char *lo[] = {"kind", "output", NULL}, *lm[] = {"kind", "maxtemp", NULL},
+               *lu[] = {"kind", "outliers", NULL}, *ld[] = {"kind", "deadletter", NULL};
+    prom_text_sample(b, "wxstream_serve_index_records", lo, (double)st.hours);
+    prom_text_sample(b, "wxstream_serve_index_records", lm, (double)st.hottest_hours);
+    prom_text_sample(b, "wxstream_serve_index_records", lu, (double)st.outliers);
+    prom_text_sample(b, "wxstream_serve_index_records", ld, (double)st.dead_kept);
+    prom_text_family(b, "wxstream_serve_index_evicted_total", "counter",
+                     "Records dropped from the index by retention or a limit.");
+    prom_text_sample(b, "wxstream_serve_index_evicted_total", NULL, (double)st.evicted);
+    prom_text_family(b, "wxstream_serve_index_refused_total", "counter",
+                     "Records the index refused (too long, bad key, station limit).");
+    prom_text_sample(b, "wxstream_serve_index_refused_total", NULL, (double)st.refused);
+    prom_text_family(b, "wxstream_serve_sse_clients", "gauge", "Live (SSE) clients connected.");
+    prom_text_sample(b, "wxstream_serve_sse_clients", NULL, (double)hs.clients);
+    prom_text_family(b, "wxstream_serve_sse_clients_dropped_total", "counter",
+                     "Live clients dropped for falling a whole event ring behind.");
+    prom_text_sample(b, "wxstream_serve_sse_clients_dropped_total", NULL, (double)hs.dropped);
+    prom_text_family(b, "wxstream_serve_sse_clients_refused_total", "counter",
+                     "Live clients refused at --max-clients.");
+    prom_text_sample(b, "wxstream_serve_sse_clients_refused_total", NULL, (double)hs.refused);
+    prom_text_family(b, "wxstream_serve_sse_events_total", "counter", "Live events published.");
+    prom_text_sample(b, "wxstream_serve_sse_events_total", NULL, (double)hs.published);
+    prom_text_family(b, "wxstream_serve_sse_sent_bytes_total", "counter",
+                     "Bytes of live events handed to clients.");
+    prom_text_sample(b, "wxstream_serve_sse_sent_bytes_total", NULL, (double)hs.bytes_sent);
+    prom_text_family(b, "wxstream_serve_http_requests_total", "counter",
+                     "HTTP requests answered (live streams not included).");
+    prom_text_sample(b, "wxstream_serve_http_requests_total", NULL, (double)c->http_requests);
+    prom_text_family(b, "wxstream_serve_http_errors_total", "counter",
+                     "HTTP requests answered with an error status, by class.");
+    const char *l4[] = {"class", "4xx", NULL}, *l5[] = {"class", "5xx", NULL};
+    prom_text_sample(b, "wxstream_serve_http_errors_total", l4, (double)c->http_4xx);
+    prom_text_sample(b, "wxstream_serve_http_errors_total", l5, (double)c->http_5xx);
+    prom_text_family(b, "wxstream_serve_last_record_timestamp_seconds", "gauge",
+                     "Wall-clock time of the last record read (Unix seconds; 0 before any).");
+    prom_text_sample(b, "wxstream_serve_last_record_timestamp_seconds", NULL,
+                     (double)c->last_update_ms / 1000.0);
+}
+
+static enum MHD_Result send_metrics(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    wxbuf_t b = WXBUF_INIT;
+    pthread_mutex_lock(&c->lock);
+    metrics_text(c, &b);
+    pthread_mutex_unlock(&c->lock);
+    enum MHD_Result r = b.failed ? send_error(c, conn, 500, "out of memory")
+                                 : send_body(c, conn, 200, "text/plain; version=0.0.4; charset=utf-8",
+                                             b.data, b.len);
+    wxbuf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------ SSE */
+
+typedef struct sse {
+    serve_ctx_t *c;
+    serve_hub_client_t *client;
+    bool hello_sent;
+} sse_t;
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    sse_t *s = cls;
+    if (!s->hello_sent) {
+        /* retry: how soon the browser reconnects after the server went away */
+        static const char hello[] = "retry: 1000\n: wxstream serve\n\n";
+        if (max < sizeof hello - 1)
+            return 0;
+        memcpy(buf, hello, sizeof hello - 1);
+        s->hello_sent = true;
+        return (ssize_t)(sizeof hello - 1);
+    }
+    ssize_t n = serve_hub_read(s->c->hub, s->client, buf, max, SSE_WAIT_MS);
+    if (n > 0)
+        return n;
+    if (n == -1)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n == -2)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (max < 3)
+        return 0;
+    memcpy(buf, ":\n\n", 3); /* a comment: finds a client that went away */
+    return 3;
+}
+
+static void sse_free(void *cls)
+{
+    sse_t *s = cls;
+    serve_hub_leave(s->c->hub, s->client);
+    free(s);
+}
+
+static enum MHD_Result start_sse(serve_ctx_t *c, struct MHD_Connection *conn)
+{
+    static const char *const allowed[] = {NULL};
+    query_t q;
+    enum MHD_Result ret;
+    if (!read_query(c, conn, allowed, 1, 1, &q, &ret))
+        return ret;
+    sse_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return send_error(c, conn, 503, "out of memory");
+    s->c = c;
+    s->client = serve_hub_join(c->hub);
+    if (!s->client) {
+        free(s);
+        return send_error(c, conn, 503, "too many live clients (--max-clients)");
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
+    if (!r) {
+        sse_free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    ret = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ routing */
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    (void)upload_data;
+    serve_ctx_t *c = cls;
+    if (!*con_cls) {
+        /* First call: headers only. Answer on the second, when any body has been seen. */
+        static int marker;
+        *con_cls = &marker;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0; /* a body is not wanted: drop it, answer 405 at the end */
+        return MHD_YES;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+        return send_error(c, conn, 405, "method not allowed: GET or HEAD only");
+
+    if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
+        return send_file(c, conn, c->web_dir, "index.html");
+    if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css"))
+        return send_file(c, conn, c->web_dir, url + 1);
+    if (!strcmp(url, "/vendor/uPlot.iife.min.js") || !strcmp(url, "/vendor/uPlot.min.css"))
+        return send_file(c, conn, c->lib_dir, url + 8);
+    if (!strcmp(url, "/api/hourly"))
+        return api_hourly(c, conn);
+    if (!strcmp(url, "/api/hottest"))
+        return api_hottest(c, conn);
+    if (!strcmp(url, "/api/outliers"))
+        return api_outliers(c, conn);
+    if (!strcmp(url, "/api/deadletters"))
+        return api_dead(c, conn);
+    if (!strcmp(url, "/api/stations"))
+        return api_stations(c, conn);
+    if (!strcmp(url, "/api/health"))
+        return api_health(c, conn);
+    if (!strcmp(url, "/events"))
+        return start_sse(c, conn);
+    if (!strcmp(url, "/metrics"))
+        return send_metrics(c, conn);
+    return send_error(c, conn, 404, "no such path (see docs/serve.md)");
+}
+
+/* "HOST:PORT", "[V6]:PORT". */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                        char *host, size_t host_size, char *errstr, size_t errstr_size)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1]) {
+        snprintf(errstr, errstr_size, "--listen '%s': want HOST:PORT", listen);
+        return -1;
+    }
+    size_t hl = (size_t)(colon - listen);
+    const char *h = listen;
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl >= host_size) {
+        snprintf(errstr, errstr_size, "--listen '%s': host too long", listen);
+        return -1;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(errstr, errstr_size, "--listen '%s': %s", listen, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+serve_http_t *serve_http_start(serve_ctx_t *c, const char *listen, size_t max_clients,
+                               char *bound, size_t bound_size, char *errstr, size_t errstr_size)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char host[256];
+    if (parse_listen(listen, &ss, &sl, host, sizeof host, errstr, errstr_size) != 0)
+        return NULL;
+    serve_http_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    s->c = c;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, c, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(max_clients + 64), MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)30, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+                            MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(errstr, errstr_size, "cannot listen on %s (in use, or not an address here)",
+                 listen);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : 0;
+    if (ss.ss_family == AF_INET6)
+        snprintf(bound, bound_size, "http://[%s]:%u/", host, port);
+    else
+        snprintf(bound, bound_size, "http://%s:%u/", host, port);
+    return s;
+}
+
+void serve_http_stop(serve_http_t *s)
+{
+    if (!s)
+        return;
+    serve_hub_close(s->c->hub); /* live streams end, so their threads can be joined */
+    MHD_stop_daemon(s->d);
+    free(s);
+}
