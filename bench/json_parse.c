@@ -1,5 +1,5 @@
-/* json_parse: why wxstream reads the seed's JSON with its own scanner (record_json.c) and not a
- * JSON library — the measurement. Parses the same seed records with record_json_parse and with
+/* json_parse: why wxstream reads the seed's JSON with its own scanner (json_record.c) and not a
+ * JSON library — the measurement. Parses the same seed records with json_record_parse and with
  * jansson (json_loadb + lookups of the fields wxstream needs) and prints ns/record for each.
  * (json-c cannot be linked into the same program: its symbols clash with jansson's.)
  *   json_parse [N]   N records (default 200000), made from the USCRN sample shipped in tests/data */
@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "record_json.h"
+#include "json_record.h"
 #include "uscrn.h"
 
 static double now_s(void)
@@ -38,13 +38,13 @@ int main(int argc, char **argv)
         r.utc_time = (int32_t)(700 + (i % 12) * 5);
         r.lst_time = (int32_t)((i % 12) * 5);
         r.air_temperature = (double)(i % 400) / 10.0 - 10.0;
-        record_json_write(&r, "CRNS0101-05-2026-CO_Boulder_14_W.txt", &recs[i]);
+        json_record_write(&r, "CRNS0101-05-2026-CO_Boulder_14_W.txt", &recs[i]);
     }
     double sink = 0;
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
         uscrn_reading_t out;
-        if (record_json_parse(recs[i].data, recs[i].len, &out, NULL, 0, err, sizeof err) != 0) {
+        if (json_record_parse(recs[i].data, recs[i].len, &out, NULL, 0, err, sizeof err) != 0) {
             fprintf(stderr, "json_parse: %s\n", err);
             return 1;
         }
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "json_parse: jansson: %s\n", je.text);
             return 1;
         }
-        /* The fields the analytics need, converted as record_json does. */
+        /* The fields the analytics need, converted as json_record does. */
         sink += json_number_value(json_object_get(root, "AIR_TEMPERATURE"));
         sink += (double)json_integer_value(json_object_get(root, "WBANNO"));
         sink += (double)json_integer_value(json_object_get(root, "UTC_DATE"));
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 
     printf("command: %s %ld\n", argv[0], n);
     printf("record size: %zu bytes\n", recs[0].len);
-    printf("record_json (own scanner, all 23 fields): %7.0f ns/record  1.00x\n", t_own / n * 1e9);
+    printf("json_record (own scanner, all 23 fields): %7.0f ns/record  1.00x\n", t_own / n * 1e9);
     printf("jansson json_loadb + 6 lookups:           %7.0f ns/record  %.2fx slower\n",
            t_jansson / n * 1e9, t_jansson / t_own);
     for (long i = 0; i < n; i++)

@@ -1,15 +1,15 @@
-/* fuzz_json: libFuzzer harness for the seed's JSON record reader and writer (record_json.h).
+/* fuzz_json: libFuzzer harness for the seed's JSON record reader and writer (json_record.h).
  *
  * The input is one record. Checks:
- *   - record_json_parse never crashes, never reads past the input, and fails with a reason;
+ *   - json_record_parse never crashes, never reads past the input, and fails with a reason;
  *     small error and source_file buffers give the same verdict, truncated and terminated;
  *   - a record it reads has consistent derived members (fuzz_check_reading);
- *   - record_json_write of that reading reads back: integers, ST_TYPE and the times exactly;
+ *   - json_record_write of that reading reads back: integers, ST_TYPE and the times exactly;
  *     decimals exactly when they print exactly at the column's precision, else rounded to it
  *     (the writer keeps the column's decimals by design); source_file unchanged when it is
  *     valid UTF-8;
  *   - writing what was read back gives the same bytes again (the writer is a fixed point), for
- *     decimals below 1e12 (up to 15 significant digits: converted exactly; see record_json.c). */
+ *     decimals below 1e12 (up to 15 significant digits: converted exactly; see json_scan.h). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "wxbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +59,7 @@ static bool valid_utf8(const unsigned char *s, size_t n)
     return true;
 }
 
-/* Decimals up to 15 significant digits convert exactly (record_json.c); beyond that "within a
+/* Decimals up to 15 significant digits convert exactly (json_scan.h); beyond that "within a
  * few ulps", so rewriting such a value may change its last printed digits. */
 static bool converts_exactly(double v)
 {
@@ -86,9 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *json = (const char *)data;
     uscrn_reading_t r, r2;
-    char err[256], src[RECORD_JSON_SOURCE_MAX];
+    char err[256], src[JSON_RECORD_SOURCE_MAX];
     err[0] = '\0';
-    const int rc = record_json_parse(json, size, &r, src, sizeof src, err, sizeof err);
+    const int rc = json_record_parse(json, size, &r, src, sizeof src, err, sizeof err);
     FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 
     /* Small heap buffers for the reason and source_file, so ASan sees an overrun. */
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(serr, 'x', small);
     memset(ssrc, 'x', small);
-    const int rc_small = record_json_parse(json, size, &r2, ssrc, small, serr, small);
+    const int rc_small = json_record_parse(json, size, &r2, ssrc, small, serr, small);
     FUZZ_CHECK(rc_small == rc, "rc %d with %zu-byte buffers, %d with 256", rc_small, small, rc);
     if (rc != 0) {
         fuzz_check_errstr(err, sizeof err);
@@ -111,16 +111,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(memchr(ssrc, '\0', small) != NULL, "source_file not terminated");
     FUZZ_CHECK(strncmp(src, ssrc, small - 1) == 0, "truncated source_file differs");
-    FUZZ_CHECK(record_json_parse(json, size, &r2, NULL, 0, err, sizeof err) == 0,
+    FUZZ_CHECK(json_record_parse(json, size, &r2, NULL, 0, err, sizeof err) == 0,
                "reads only with a source_file buffer: %s", err);
     fuzz_check_reading(&r);
 
     wxbuf_t w1 = WXBUF_INIT, w2 = WXBUF_INIT;
-    record_json_write(&r, src, &w1);
+    json_record_write(&r, src, &w1);
     FUZZ_CHECK(!w1.failed, "write failed");
-    char src2[RECORD_JSON_SOURCE_MAX];
+    char src2[JSON_RECORD_SOURCE_MAX];
     err[0] = '\0';
-    FUZZ_CHECK(record_json_parse(w1.data, w1.len, &r2, src2, sizeof src2, err, sizeof err) == 0,
+    FUZZ_CHECK(json_record_parse(w1.data, w1.len, &r2, src2, sizeof src2, err, sizeof err) == 0,
                "cannot read its own record: %s\n%.*s", err, (int)w1.len, w1.data);
     fuzz_check_reading(&r2);
 
@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (valid_utf8((const unsigned char *)src, strlen(src)))
         FUZZ_CHECK(strcmp(src, src2) == 0, "source_file \"%s\" read back as \"%s\"", src, src2);
     if (valid_utf8((const unsigned char *)src, strlen(src)) && small_values) {
-        record_json_write(&r2, src2, &w2);
+        json_record_write(&r2, src2, &w2);
         FUZZ_CHECK(!w2.failed, "write failed");
         FUZZ_CHECK(w1.len == w2.len && memcmp(w1.data, w2.data, w1.len) == 0,
                    "not a fixed point:\n%.*s\n%.*s", (int)w1.len, w1.data, (int)w2.len, w2.data);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_json.h"
+#include "json_record.h"
 #include "synth.h"
 #include "uscrn.h"
 #include "wxbuf.h"
@@ -87,7 +87,7 @@ static void sample_seeds(const char *sample)
         char err[256];
         if (uscrn_parse_line(buf, len, &r, err, sizeof err) == 0) {
             wxbuf_t j = WXBUF_INIT;
-            record_json_write(&r, k % 2 ? "CRNS0101-05-2026-CO_Boulder_14_W.txt" : NULL, &j);
+            json_record_write(&r, k % 2 ? "CRNS0101-05-2026-CO_Boulder_14_W.txt" : NULL, &j);
             put_file("json", name, j.data, j.len);
             wxbuf_free(&j);
         }
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
             line_of(&rs[i], &b);
             put_file("uscrn", name, b.data, b.len);
             wxbuf_reset(&b);
-            record_json_write(&rs[i], i % 2 ? "synthetic.txt" : NULL, &b);
+            json_record_write(&rs[i], i % 2 ? "synthetic.txt" : NULL, &b);
             put_file("json", name, b.data, b.len);
             wxbuf_reset(&b);
             json_strings_of(&rs[i], &b);
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
             const uscrn_reading_t *pair[2] = {&a[k], &b[k]};
             for (int j = 0; j < 2; j++) {
                 if ((i + j) % 2)
-                    record_json_write(pair[j], "seed.txt", &s);
+                    json_record_write(pair[j], "seed.txt", &s);
                 else
                     line_of(pair[j], &s);
                 wxbuf_putc(&s, '\n');

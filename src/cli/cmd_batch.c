@@ -13,10 +13,11 @@
 #include "batch.h"
 #include "commands.h"
 #include "decode.h"
+#include "json_put.h"
+#include "json_record.h"
+#include "json_results.h"
 #include "line_reader.h"
 #include "options.h"
-#include "record_json.h"
-#include "wxjson.h"
 
 #define BATCH_MAX_LINE 65536
 #define SEQ_LINE_BITS 40 /* seq = file index << 40 | line number */
@@ -45,7 +46,7 @@ static void write_record(batch_run_ctx_t *c, int which)
         fprintf(f, "{\"topic\":\"%s\",\"key\":", OUT_NAMES[which]);
         if (c->key.len) {
             wxbuf_t k = WXBUF_INIT;
-            wxbuf_json_string(&k, c->key.data, c->key.len);
+            json_put_string(&k, c->key.data, c->key.len);
             fwrite(k.data, 1, k.len, f);
             wxbuf_free(&k);
         } else {
@@ -67,9 +68,9 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
     batch_run_ctx_t *c = ctx;
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
-    wxjson_hourly(r, &c->value);
+    json_results_hourly(r, &c->value);
     if (c->wrap) /* keys are only printed on stdout */
-        wxjson_hourly_key(r, &c->key);
+        json_results_hourly_key(r, &c->key);
     write_record(c, OUT_OUTPUT);
 }
 
@@ -78,9 +79,9 @@ static void on_hottest(void *ctx, const hottest_result_t *r)
     batch_run_ctx_t *c = ctx;
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
-    wxjson_hottest(r, &c->value);
+    json_results_hottest(r, &c->value);
     if (c->wrap) /* keys are only printed on stdout */
-        wxjson_hottest_key(r, &c->key);
+        json_results_hottest_key(r, &c->key);
     write_record(c, OUT_MAXTEMP);
 }
 
@@ -89,9 +90,9 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
     batch_run_ctx_t *c = ctx;
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
-    wxjson_outlier(o, &c->value);
+    json_results_outlier(o, &c->value);
     if (c->wrap) /* keys are only printed on stdout */
-        wxjson_outlier_key(o, &c->key);
+        json_results_outlier_key(o, &c->key);
     write_record(c, OUT_OUTLIERS);
 }
 
@@ -111,7 +112,7 @@ static void on_dead(void *ctx, const dead_letter_t *d)
         c->dead_by_reason[reason]++;
     wxbuf_reset(&c->value);
     wxbuf_reset(&c->key);
-    wxjson_dead_letter(&copy, &c->value);
+    json_results_dead_letter(&copy, &c->value);
     write_record(c, OUT_DEADLETTER);
 }
 
@@ -201,7 +202,7 @@ static int read_file(batch_t *b, batch_run_ctx_t *c, size_t index, long *lines)
     const char *path = c->files[index];
     int file_source = batch_source(b, c->file_source ? replay_name(path) : NULL);
     line_reader_t lr;
-    char err[512], source[1100], source_file[RECORD_JSON_SOURCE_MAX];
+    char err[512], source[1100], source_file[JSON_RECORD_SOURCE_MAX];
     if (file_source < 0) {
         fprintf(stderr, "wxstream batch: out of memory\n");
         return -1;

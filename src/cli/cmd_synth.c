@@ -1,5 +1,5 @@
 /* cmd_synth: `wxstream synth` — writes synthetic USCRN sub-hourly files (one per station and
- * year) with the core's generator (src/core/synth.h), and with --anomalies a labels file of the
+ * year) with the generator in src/synth (synth.h), and with --anomalies a labels file of the
  * injected faults beside each. File names start with SYNTH- so nobody mistakes them for NOAA's.
  *
  * Each file is written to NAME.tmp and renamed when complete, so a failed run (disk full, a

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "record_json.h"
+#include "json_record.h"
 
 int decode_record(const char *data, size_t len, uscrn_line_cache_t *cache, uscrn_reading_t *out,
                   char *source_file, size_t source_size, decode_form_t *form, char *errstr,
@@ -19,7 +19,7 @@ int decode_record(const char *data, size_t len, uscrn_line_cache_t *cache, uscrn
     if (data[i] == '{') {
         if (form)
             *form = DECODE_JSON;
-        return record_json_parse(data, len, out, source_file, source_size, errstr, errstr_size);
+        return json_record_parse(data, len, out, source_file, source_size, errstr, errstr_size);
     }
     if (form)
         *form = DECODE_USCRN;

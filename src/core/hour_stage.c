@@ -58,18 +58,18 @@ void hour_stage_set_corrections(hour_stage_t *hs, wx_time_t keep)
     hottest_keep_decided(hs->hours, hs->keep > 0);
 }
 
-int hour_stage_add(hour_stage_t *hs, wx_time_t hour_start, const hottest_entry_t *e)
+hour_stage_rc_t hour_stage_add(hour_stage_t *hs, wx_time_t hour_start, const hottest_entry_t *e)
 {
     if (hs->decided != WX_TIME_MIN && hour_start + WX_HOUR <= hs->decided) {
         /* Decided without this station: corrected while the hour is kept, late after. */
         if (hs->keep == 0 || hour_start + WX_HOUR <= hs->decided - hs->keep)
-            return 1;
-        if (hottest_add(hs->hours, hour_start, e) != 0)
-            return -1;
+            return HOUR_STAGE_LATE;
+        if (hottest_add(hs->hours, hour_start, e) != 0) /* fails only out of memory */
+            return HOUR_STAGE_NO_MEMORY;
         hottest_revise(hs->hours, hour_start);
-        return 0;
+        return HOUR_STAGE_OK;
     }
-    return hottest_add(hs->hours, hour_start, e) == 0 ? 0 : -1;
+    return hottest_add(hs->hours, hour_start, e) == 0 ? HOUR_STAGE_OK : HOUR_STAGE_NO_MEMORY;
 }
 
 /* Progress never goes back, except from WX_TIME_MAX (idle) to a real time (data again). */
@@ -79,75 +79,77 @@ static void advance(wx_time_t *cur, wx_time_t upto)
         *cur = upto;
 }
 
-static int station_progress(hour_stage_t *hs, int32_t wban, wx_time_t upto)
+static hour_stage_rc_t station_progress(hour_stage_t *hs, int32_t wban, wx_time_t upto)
 {
     int i = wban_map_get(&hs->index, wban);
     if (i >= 0) {
         advance(&hs->st[i].upto, upto);
-        return 0;
+        return HOUR_STAGE_OK;
     }
     if (hs->n_st == hs->cap_st) {
         size_t c = hs->cap_st ? hs->cap_st * 2 : 8;
         hour_stage_station_t *p = realloc(hs->st, c * sizeof *p);
         if (!p)
-            return -1;
+            return HOUR_STAGE_NO_MEMORY;
         hs->st = p;
         hs->cap_st = c;
     }
-    if (wban_map_put(&hs->index, wban, (int32_t)hs->n_st) != 0)
-        return -1;
+    if (wban_map_put(&hs->index, wban, (int32_t)hs->n_st) != 0) /* fails only out of memory */
+        return HOUR_STAGE_NO_MEMORY;
     hs->st[hs->n_st].wban = wban;
     hs->st[hs->n_st].upto = upto;
     hs->n_st++;
-    return 0;
+    return HOUR_STAGE_OK;
 }
 
-int hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t floor,
-                      const hour_stage_station_t *st, size_t n_st)
+hour_stage_rc_t hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions,
+                                  wx_time_t floor, const hour_stage_station_t *st, size_t n_st)
 {
-    if (hour_stage_progress(hs, partition, n_partitions, floor) != 0)
-        return -1;
+    hour_stage_rc_t rc = hour_stage_progress(hs, partition, n_partitions, floor);
+    if (rc != HOUR_STAGE_OK)
+        return rc;
     for (size_t i = 0; i < n_st; i++)
-        if (station_progress(hs, st[i].wban, st[i].upto) != 0)
-            return -1;
-    return 0;
+        if ((rc = station_progress(hs, st[i].wban, st[i].upto)) != HOUR_STAGE_OK)
+            return rc;
+    return HOUR_STAGE_OK;
 }
 
-int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t upto)
+hour_stage_rc_t hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partitions,
+                                    wx_time_t upto)
 {
     if (n_partitions <= 0 || n_partitions > HOUR_STAGE_MAX_UPSTREAM || partition < 0 ||
         partition >= n_partitions)
-        return -1;
+        return HOUR_STAGE_BAD_RECORD;
     if (n_partitions > hs->n_upstream) {
         /* The input topic grew (or this is the first report): new partitions hold time back
          * until they report. */
         wx_time_t *p = realloc(hs->progress, (size_t)n_partitions * sizeof *p);
         if (!p)
-            return -1;
+            return HOUR_STAGE_NO_MEMORY;
         for (int32_t i = hs->n_upstream; i < n_partitions; i++)
             p[i] = WX_TIME_MIN;
         hs->progress = p;
         hs->n_upstream = n_partitions;
     }
     advance(&hs->progress[partition], upto);
-    return 0;
+    return HOUR_STAGE_OK;
 }
 
-int hour_stage_expect(hour_stage_t *hs, int32_t wban)
+hour_stage_rc_t hour_stage_expect(hour_stage_t *hs, int32_t wban)
 {
     for (size_t i = 0; i < hs->n_expected; i++)
         if (hs->expected[i] == wban)
-            return 0;
+            return HOUR_STAGE_OK;
     if (hs->n_expected == hs->cap_expected) {
         size_t c = hs->cap_expected ? hs->cap_expected * 2 : 8;
         int32_t *p = realloc(hs->expected, c * sizeof *p);
         if (!p)
-            return -1;
+            return HOUR_STAGE_NO_MEMORY;
         hs->expected = p;
         hs->cap_expected = c;
     }
     hs->expected[hs->n_expected++] = wban;
-    return 0;
+    return HOUR_STAGE_OK;
 }
 
 void hour_stage_forget_expected(hour_stage_t *hs)
@@ -310,8 +312,8 @@ void hour_stage_encode_report(int32_t partition, int32_t n_partitions, wx_time_t
     }
 }
 
-int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *hour_start,
-                     hottest_entry_t *e)
+hour_stage_rc_t hour_stage_apply(hour_stage_t *hs, const void *data, size_t len,
+                                 wx_time_t *hour_start, hottest_entry_t *e)
 {
     wxser_reader_t in;
     wxser_reader_init(&in, data, len);
@@ -320,7 +322,7 @@ int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *
         *hour_start = wxser_get_i64(&in);
         hottest_entry_load(e, &in);
         if (in.bad || in.left)
-            return -1;
+            return HOUR_STAGE_BAD_RECORD;
         return hour_stage_add(hs, *hour_start, e);
     }
     if (kind == REC_PROGRESS) {
@@ -328,7 +330,7 @@ int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *
         int32_t n = wxser_get_i32(&in);
         wx_time_t upto = wxser_get_i64(&in);
         if (in.bad || in.left)
-            return -1;
+            return HOUR_STAGE_BAD_RECORD;
         return hour_stage_progress(hs, p, n, upto);
     }
     if (kind == REC_REPORT) {
@@ -337,19 +339,20 @@ int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *
         wx_time_t floor = wxser_get_i64(&in);
         uint32_t k = wxser_get_u32(&in);
         if (in.bad || k > in.left / 12)
-            return -1;
+            return HOUR_STAGE_BAD_RECORD;
         hour_stage_station_t *st = k ? malloc(k * sizeof *st) : NULL;
         if (k && !st)
-            return -1;
+            return HOUR_STAGE_NO_MEMORY;
         for (uint32_t i = 0; i < k; i++) {
             st[i].wban = wxser_get_i32(&in);
             st[i].upto = wxser_get_i64(&in);
         }
-        int rc = in.bad || in.left ? -1 : hour_stage_report(hs, p, n, floor, st, k);
+        hour_stage_rc_t rc =
+            in.bad || in.left ? HOUR_STAGE_BAD_RECORD : hour_stage_report(hs, p, n, floor, st, k);
         free(st);
         return rc;
     }
-    return -1;
+    return HOUR_STAGE_BAD_RECORD;
 }
 
 size_t hour_stage_open_hours(const hour_stage_t *hs)

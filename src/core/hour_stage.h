@@ -33,6 +33,15 @@
 
 typedef struct hour_stage hour_stage_t;
 
+/* What the functions below that can fail return. Each kind of failure has its own code, so a
+ * caller can tell a record it should dead-letter from a run it must end. */
+typedef enum hour_stage_rc {
+    HOUR_STAGE_OK = 0,
+    HOUR_STAGE_LATE = 1,          /* a summary for an hour decided and no longer kept */
+    HOUR_STAGE_BAD_RECORD = -1,   /* bytes that are not a record, partition numbers out of range */
+    HOUR_STAGE_NO_MEMORY = -2,    /* an allocation failed; the stage is unchanged or still valid */
+} hour_stage_rc_t;
+
 /* A station's progress in a report. */
 typedef struct hour_stage_station {
     int32_t wban;
@@ -48,21 +57,22 @@ void hour_stage_set_corrections(hour_stage_t *hs, wx_time_t keep);
 
 /* Waits for this station before deciding any hour, until it reports, the whole input ends
  * without it, or hour_stage_forget_expected() (the caller's silence limit). A setting: not in
- * snapshots. Returns 0, or -1 out of memory. */
-int hour_stage_expect(hour_stage_t *hs, int32_t wban);
+ * snapshots. Returns HOUR_STAGE_OK or HOUR_STAGE_NO_MEMORY. */
+hour_stage_rc_t hour_stage_expect(hour_stage_t *hs, int32_t wban);
 void hour_stage_forget_expected(hour_stage_t *hs);
 
-/* Returns 0 when taken (for a kept decided hour: a correction is due), 1 when the hour was
- * decided and is no longer kept (late), -1 out of memory. */
-int hour_stage_add(hour_stage_t *hs, wx_time_t hour_start, const hottest_entry_t *e);
+/* Returns HOUR_STAGE_OK when taken (for a kept decided hour: a correction is due),
+ * HOUR_STAGE_LATE when the hour was decided and is no longer kept, HOUR_STAGE_NO_MEMORY. */
+hour_stage_rc_t hour_stage_add(hour_stage_t *hs, wx_time_t hour_start, const hottest_entry_t *e);
 
-/* A partition's floor only. Returns 0, or -1 when the partition numbers are out of range.
- * Progress never goes back for a partition or a station except from WX_TIME_MAX (idle) to a
- * real time (data again). */
-int hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t upto);
-/* A partition's floor and its stations' progress. Returns 0, or -1 (range, out of memory). */
-int hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions, wx_time_t floor,
-                      const hour_stage_station_t *st, size_t n_st);
+/* A partition's floor only. Returns HOUR_STAGE_OK, HOUR_STAGE_BAD_RECORD when the partition
+ * numbers are out of range, or HOUR_STAGE_NO_MEMORY. Progress never goes back for a partition
+ * or a station except from WX_TIME_MAX (idle) to a real time (data again). */
+hour_stage_rc_t hour_stage_progress(hour_stage_t *hs, int32_t partition, int32_t n_partitions,
+                                    wx_time_t upto);
+/* A partition's floor and its stations' progress. Returns as hour_stage_progress. */
+hour_stage_rc_t hour_stage_report(hour_stage_t *hs, int32_t partition, int32_t n_partitions,
+                                  wx_time_t floor, const hour_stage_station_t *st, size_t n_st);
 
 /* Decides and emits every hour the progress allows. Returns how many. */
 size_t hour_stage_emit(hour_stage_t *hs, hottest_emit_fn emit, void *ctx);
@@ -87,9 +97,10 @@ void hour_stage_encode_progress(int32_t partition, int32_t n_partitions, wx_time
                                 wxbuf_t *out);
 void hour_stage_encode_report(int32_t partition, int32_t n_partitions, wx_time_t floor,
                               const hour_stage_station_t *st, size_t n_st, wxbuf_t *out);
-/* Applies one internal record. Returns 0, 1 for a late summary (details in *hour_start, *e),
- * -1 for bytes that are not a record or out of memory. */
-int hour_stage_apply(hour_stage_t *hs, const void *data, size_t len, wx_time_t *hour_start,
-                     hottest_entry_t *e);
+/* Applies one internal record. Returns HOUR_STAGE_OK; HOUR_STAGE_LATE for a late summary
+ * (details in *hour_start, *e); HOUR_STAGE_BAD_RECORD for bytes that are not a record (or a
+ * report whose partition numbers are out of range); HOUR_STAGE_NO_MEMORY. */
+hour_stage_rc_t hour_stage_apply(hour_stage_t *hs, const void *data, size_t len,
+                                 wx_time_t *hour_start, hottest_entry_t *e);
 
 #endif

@@ -3,17 +3,17 @@
 
 #include <string.h>
 
-#include "record_json.h"
-#include "wxjson.h"
+#include "json_record.h"
+#include "json_results.h"
 
 void input_record_encode(const uscrn_reading_t *rd, decode_form_t form, const char *line,
                          size_t len, bool json, const char *source_file, input_record_t *meta,
                          wxbuf_t *out)
 {
     meta->ts_ms = rd->utc * 1000;
-    meta->key_len = (int)strlen(wxjson_wban(rd->wbanno, meta->key, sizeof meta->key));
+    meta->key_len = (int)strlen(json_results_wban(rd->wbanno, meta->key, sizeof meta->key));
     if (json) {
-        record_json_write(rd, source_file, out);
+        json_record_write(rd, source_file, out);
     } else if (form == DECODE_USCRN) {
         wxbuf_append(out, line, len);
     } else {

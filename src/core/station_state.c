@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_json.h"
+#include "json_record.h"
 #include "station.h"
 
-_Static_assert(RECORD_JSON_SOURCE_MAX <= WX_SOURCE_FILE_MAX,
+_Static_assert(JSON_RECORD_SOURCE_MAX <= WX_SOURCE_FILE_MAX,
                "a decoded source_file must fit a station's table");
 
 typedef struct source_slot {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "decode.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "wban_map.h"
 #include "wxser.h"
 
@@ -202,7 +202,7 @@ int stream_part_offer(stream_part_t *sp, const char *data, size_t len, const cha
                       uint64_t id, const wx_sink_t *sink)
 {
     uscrn_reading_t r;
-    char err[256], detail[320], iso[32], source_file[RECORD_JSON_SOURCE_MAX];
+    char err[256], detail[320], iso[32], source_file[JSON_RECORD_SOURCE_MAX];
     int32_t offset;
     if (decode_record(data, len, &sp->cache, &r, source_file, sizeof source_file, NULL, err,
                       sizeof err) != 0) {

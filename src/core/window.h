@@ -23,7 +23,7 @@ typedef enum { HOUR_ASSIGN_INTERVAL_END = 0, HOUR_ASSIGN_TIMESTAMP } hour_assign
 #define WINDOW_EXPECTED 12 /* 5-minute readings per hour */
 
 /* Room for a reading's source file name and its NUL: NAME_MAX (255) + 1, so any file's base
- * name fits (the same bound as RECORD_JSON_SOURCE_MAX). */
+ * name fits (the same bound as JSON_RECORD_SOURCE_MAX). */
 #define WX_SOURCE_FILE_MAX 256
 
 /* The hour a reading falls in: [start, end) in UTC, and the LST date and hour of its start. */

@@ -53,14 +53,5 @@ static inline void wxbuf_puts(wxbuf_t *b, const char *s)
 }
 
 void wxbuf_printf(wxbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s[0..n) as a JSON string literal with quotes. Bytes that are not valid UTF-8 are
- * written as \u00XX of the byte (Latin-1 reading), so any input yields valid JSON. */
-void wxbuf_json_string(wxbuf_t *b, const char *s, size_t n);
-/* Appends a number with at most `decimals` decimals, trailing zeros trimmed but at least one
- * decimal kept ("3.0", "-2.35"); NaN and infinities are written as null. */
-void wxbuf_json_number(wxbuf_t *b, double v, int decimals);
-/* The same for a value passed through as read: a negative zero keeps its sign ("-0.0", as a
- * USCRN file can print it), where wxbuf_json_number writes a result's "0.0". */
-void wxbuf_json_reading(wxbuf_t *b, double v, int decimals);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "http.h"
+#include "json_put.h"
 #include "ncei.h"
 #include "ncei_source.h"
 #include "wxbuf.h"
@@ -117,7 +118,7 @@ int cmd_stations(int argc, char **argv)
         else
             snprintf(w, sizeof w, "%s", s->wban_text);
         wxbuf_puts(&b, "{\"wban\":");
-        wxbuf_json_string(&b, w, strlen(w));
+        json_put_string(&b, w, strlen(w));
         if (s->wban > 0)
             wxbuf_printf(&b, ",\"station\":%d", (int)s->wban);
         else
@@ -128,16 +129,16 @@ int cmd_stations(int argc, char **argv)
                                                    {"vector", s->vector}};
         for (size_t k = 0; k < sizeof F / sizeof F[0]; k++) {
             wxbuf_printf(&b, ",\"%s\":", F[k].k);
-            wxbuf_json_string(&b, F[k].v, strlen(F[k].v));
+            json_put_string(&b, F[k].v, strlen(F[k].v));
         }
         wxbuf_puts(&b, ",\"latitude\":");
         json_coord(&b, s->latitude);
         wxbuf_puts(&b, ",\"longitude\":");
         json_coord(&b, s->longitude);
         wxbuf_puts(&b, ",\"status\":");
-        wxbuf_json_string(&b, s->status, strlen(s->status));
+        json_put_string(&b, s->status, strlen(s->status));
         wxbuf_puts(&b, ",\"file\":");
-        wxbuf_json_string(&b, s->file_part, strlen(s->file_part));
+        json_put_string(&b, s->file_part, strlen(s->file_part));
         wxbuf_puts(&b, "}\n");
         fwrite(b.data, 1, b.len, stdout);
     }

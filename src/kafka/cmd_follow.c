@@ -42,13 +42,14 @@
 #include "decode.h"
 #include "http.h"
 #include "input_record.h"
+#include "json_put.h"
 #include "kafka_common.h"
 #include "ncei.h"
 #include "ncei_source.h"
 #include "uscrn.h"
 #include "wx_time.h"
 #include "wxbuf.h"
-#include "wxjson.h"
+#include "json_results.h"
 
 #define CMD "follow"
 #define FOLLOW_TXN_MAX_LINES 20000  /* readings per transaction, at most */
@@ -136,7 +137,7 @@ static void position_json(const ffile_t *ff, wxbuf_t *b)
 {
     wxbuf_reset(b);
     wxbuf_puts(b, "{\"file\":");
-    wxbuf_json_string(b, ff->name, strlen(ff->name));
+    json_put_string(b, ff->name, strlen(ff->name));
     wxbuf_printf(b,
                  ",\"offset\":%" PRId64 ",\"line\":%ld,\"tail_len\":%d,\"tail_hash\":\"%016" PRIx64
                  "\",\"last_utc\":",
@@ -149,7 +150,7 @@ static void position_json(const ffile_t *ff, wxbuf_t *b)
         wxbuf_printf(b, ",\"floor_utc\":%" PRId64 ",\"floor_offset\":%" PRId64, ff->floor_utc,
                      ff->floor_offset);
     wxbuf_puts(b, ",\"etag\":");
-    wxbuf_json_string(b, ff->etag, strlen(ff->etag));
+    json_put_string(b, ff->etag, strlen(ff->etag));
     wxbuf_puts(b, "}");
 }
 
@@ -425,10 +426,10 @@ static int consume_bytes(follow_t *f, ffile_t *ff, const char *data, size_t len,
                 d.input_len = too_long ? 1024 : pl;
                 d.wban = ff->st ? ff->st->wban : 0;
                 wxbuf_reset(&f->value);
-                wxjson_dead_letter(&d, &f->value);
+                json_results_dead_letter(&d, &f->value);
                 char key[16] = "";
                 if (d.wban)
-                    wxjson_wban(d.wban, key, sizeof key);
+                    json_results_wban(d.wban, key, sizeof key);
                 if (f->value.failed ||
                     produce(f, f->dead_topic, d.wban ? key : NULL, d.wban ? strlen(key) : 0, 0,
                             &f->value))

@@ -35,7 +35,10 @@
 #include "process_metrics.h"
 #include "station.h"
 #include "stream.h"
-#include "wxjson.h"
+#include "wxk_assignment.h"
+#include "wxk_end_of_input.h"
+#include "wxk_names.h"
+#include "json_results.h"
 
 #define CMD "process"
 #define MAX_PARTITIONS 1024
@@ -271,8 +274,8 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
     proc_t *p = ((route_t *)ctx)->p;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_hourly_key(r, &p->key);
-    wxjson_hourly(r, &p->value);
+    json_results_hourly_key(r, &p->key);
+    json_results_hourly(r, &p->value);
     produce_result(p, T_OUTPUT);
     /* The summary for the hour stage, keyed by the hour so one hour meets in one partition. */
     char hour[32];
@@ -288,8 +291,8 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
     proc_t *p = ((route_t *)ctx)->p;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_outlier_key(o, &p->key);
-    wxjson_outlier(o, &p->value);
+    json_results_outlier_key(o, &p->key);
+    json_results_outlier(o, &p->value);
     produce_result(p, T_OUTLIERS);
 }
 
@@ -298,8 +301,8 @@ static void on_hottest(void *ctx, const hottest_result_t *r)
     proc_t *p = ctx;
     wxbuf_reset(&p->key);
     wxbuf_reset(&p->value);
-    wxjson_hottest_key(r, &p->key);
-    wxjson_hottest(r, &p->value);
+    json_results_hottest_key(r, &p->key);
+    json_results_hottest(r, &p->value);
     produce_result(p, T_MAXTEMP);
 }
 
@@ -312,9 +315,9 @@ static void write_dead(proc_t *p, const dead_letter_t *d)
     wxbuf_reset(&p->value);
     if (d->wban) {
         char w[16];
-        wxbuf_puts(&p->key, wxjson_wban(d->wban, w, sizeof w));
+        wxbuf_puts(&p->key, json_results_wban(d->wban, w, sizeof w));
     }
-    wxjson_dead_letter(d, &p->value);
+    json_results_dead_letter(d, &p->value);
     produce_result(p, T_DEADLETTER);
 }
 
@@ -1253,12 +1256,15 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
             return;
         wx_time_t hour;
         hottest_entry_t e;
-        int rc = hour_stage_apply(hp->hs, m->payload, m->len, &hour, &e);
-        if (rc != 0) {
+        hour_stage_rc_t rc = hour_stage_apply(hp->hs, m->payload, m->len, &hour, &e);
+        if (rc == HOUR_STAGE_NO_MEMORY) {
+            fail(p, "%s", "out of memory"); /* the run ends; never a dead letter */
+        } else if (rc != HOUR_STAGE_OK) {
+            const bool late = rc == HOUR_STAGE_LATE; /* else HOUR_STAGE_BAD_RECORD */
             char detail[200], iso[32], source[TOPIC_MAX + 64];
             dead_letter_t d;
             snprintf(source, sizeof source, "%s/%d@%" PRId64, topic, (int)part, m->offset);
-            if (rc == 1)
+            if (late)
                 snprintf(detail, sizeof detail,
                          "hourly summary of station %05d for %s came after the hottest station "
                          "of that hour was decided, more than %d h before the latest decided "
@@ -1266,8 +1272,8 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
                          (int)e.wban, wx_time_iso(hour, iso, sizeof iso), p->correct_hours);
             else
                 snprintf(detail, sizeof detail, "unreadable record on the internal topic");
-            dead_letter_init(&d, rc == 1 ? "late" : "internal", detail, source);
-            d.wban = rc == 1 ? e.wban : 0;
+            dead_letter_init(&d, late ? "late" : "internal", detail, source);
+            d.wban = late ? e.wban : 0;
             write_dead(p, &d);
         }
         hp->dirty = true;
@@ -1333,27 +1339,6 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
     }
 }
 
-/* Partitions in a consumer-protocol assignment (int16 version, then topics: string name, int32
- * partitions...). 0 for an empty or unreadable one. */
-static int assignment_partitions(const unsigned char *b, int n)
-{
-    if (!b || n < 6)
-        return 0;
-    int i = 2, total = 0;
-    uint32_t topics = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
-    i += 4;
-    for (uint32_t t = 0; t < topics && i + 2 <= n; t++) {
-        int len = b[i] << 8 | b[i + 1];
-        i += 2 + (len > 0 ? len : 0);
-        if (i + 4 > n)
-            break;
-        uint32_t parts = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
-        i += 4 + 4 * (int)parts;
-        total += (int)parts;
-    }
-    return total;
-}
-
 /* True when no other member of the group holding partitions is left (a dead instance stays a
  * member until its session times out; then its partitions come here; members with nothing
  * assigned do not count, or two idle ones would wait for each other). Asked once a second. */
@@ -1374,8 +1359,8 @@ static bool alone_in_group(proc_t *p, int64_t now)
     for (int g = 0; g < gl->group_cnt; g++)
         for (int m = 0; m < gl->groups[g].member_cnt; m++)
             if ((!me || strcmp(gl->groups[g].members[m].member_id, me) != 0) &&
-                assignment_partitions(gl->groups[g].members[m].member_assignment,
-                                      gl->groups[g].members[m].member_assignment_size) > 0)
+                wxk_assignment_partitions(gl->groups[g].members[m].member_assignment,
+                                          gl->groups[g].members[m].member_assignment_size) > 0)
                 others++;
     if (me)
         rd_kafka_mem_free(p->consumer, me);
@@ -1406,47 +1391,58 @@ static bool internal_caught_up(proc_t *p, int64_t now)
     return true;
 }
 
-/* Done when every input partition we own is finished, every hour we own is decided, our hour
- * stages have read back everything committed so far — and the whole input is finished, not
- * just our share: either an hour stage of ours has seen every input partition report final
- * progress, or no other member is left whose partitions could still come to us (a killed
- * instance's, after its session times out). The input's quiet period (--exit-idle) is the
- * only wait: the internal topic is checked against its end, not waited out. */
+/* The questions wxk_end_of_input asks on demand, at one instant. */
+typedef struct {
+    proc_t *p;
+    int64_t now;
+} eoi_ask_t;
+
+static bool ask_internal_caught_up(void *ctx)
+{
+    eoi_ask_t *a = ctx;
+    return internal_caught_up(a->p, a->now);
+}
+
+static bool ask_alone(void *ctx)
+{
+    eoi_ask_t *a = ctx;
+    return alone_in_group(a->p, a->now);
+}
+
+/* --exit-idle: whether the run is done (the rule: wxk_end_of_input.h); *stuck when it ends
+ * with hours it could not decide. The input's quiet period is the only wait: the internal
+ * topic is checked against its end, not waited out. */
 static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
     int64_t quiet = p->exit_idle_s * 1000LL;
     *stuck = false;
-    /* Never in the middle of a rebalance: partitions just revoked are about to come back (or
-     * go to another instance), and an instance that has not been assigned yet may be given
-     * work. An empty assignment is an answer too: more instances than partitions. */
-    if (p->awaiting_assignment)
+    wxk_eoi_facts_t f = {0};
+    f.awaiting_assignment = p->awaiting_assignment;
+    f.within_first_quiet = now - p->assigned_ms < quiet;
+    f.txn_has_records = p->txn_records > 0;
+    if (wxk_eoi_busy(&f))
         return false;
-    if (now - p->assigned_ms < quiet || p->txn_records > 0)
-        return false;
-    bool open_hours = false, any_hour_stage = false, all_final = false;
+    f.inputs_flushed = true;
+    f.stages_quiet_10x = true;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i] && !stream_part_flushed(p->in[i]->sp))
-            return false;
+        if (p->in[i] && !stream_part_flushed(p->in[i]->sp)) {
+            f.inputs_flushed = false; /* the rule reads nothing further */
+            break;
+        }
         if (p->hr[i]) {
             if (hour_stage_has_open(p->hr[i]->hs))
-                open_hours = true;
-            any_hour_stage = true;
-            all_final |= hour_stage_all_final(p->hr[i]->hs);
+                f.open_hours = true;
+            f.any_hour_stage = true;
+            f.all_final |= hour_stage_all_final(p->hr[i]->hs);
+            if (now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
+                f.stages_quiet_10x = false;
         }
     }
-    if (!internal_caught_up(p, now))
-        return false;
-    if (!open_hours && (any_hour_stage ? all_final : alone_in_group(p, now)))
-        return true;
-    /* Waiting for other instances' progress; give up after ten quiet periods without any
-     * record, as long as nobody else is left who could still send one. */
-    for (int i = 0; i < MAX_PARTITIONS; i++)
-        if (p->hr[i] && now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
-            return false;
-    if (!alone_in_group(p, now))
-        return false;
-    *stuck = open_hours || (any_hour_stage && !all_final);
-    return true;
+    eoi_ask_t a = {p, now};
+    const wxk_eoi_questions_t q = {ask_internal_caught_up, ask_alone, &a};
+    const wxk_eoi_t r = wxk_end_of_input(&f, &q);
+    *stuck = r == WXK_EOI_STUCK;
+    return r != WXK_EOI_RUNNING;
 }
 
 static void progress_line(proc_t *p, int64_t now)
@@ -1672,7 +1668,7 @@ static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *cons
 static int setup(proc_t *p)
 {
     char txn_id[512], restore_group[512];
-    snprintf(txn_id, sizeof txn_id, "wxstream-%s-%s", p->group, p->instance);
+    wxk_name(txn_id, sizeof txn_id, p->group, p->instance);
     const char *const producer_settings[] = {
         "transactional.id", txn_id, "enable.idempotence", "true",
         "partitioner", "murmur2_random", "linger.ms", "5",
@@ -1695,7 +1691,9 @@ static int setup(proc_t *p)
         rd_kafka_error_destroy(e);
         return -1;
     }
-    snprintf(restore_group, sizeof restore_group, "wxstream-%s-restore-%s", p->group, p->instance);
+    char restore_name[512];
+    snprintf(restore_name, sizeof restore_name, "restore-%s", p->instance);
+    wxk_name(restore_group, sizeof restore_group, p->group, restore_name);
     const char *const restore_settings[] = {
         "group.id", restore_group, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
@@ -1712,7 +1710,7 @@ static int make_consumer(proc_t *p)
     /* Static membership (KIP-345): a restarted instance takes its own place back at once
      * instead of waiting for the dead member's session to time out. */
     char member[512];
-    snprintf(member, sizeof member, "wxstream-%s-%s", p->group, p->instance);
+    wxk_name(member, sizeof member, p->group, p->instance);
     const char *const consumer_settings[] = {
         "group.id", p->group, "group.instance.id", member, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
@@ -2018,8 +2016,8 @@ int cmd_process(int argc, char **argv)
     snprintf(group, sizeof group, "%s%s", prefix, p->group);
     p->group = group;
     snprintf(p->input, sizeof p->input, "%s%s", prefix, input);
-    snprintf(p->hourly, sizeof p->hourly, "%s-hourly", p->group);
-    snprintf(p->changelog, sizeof p->changelog, "%s-changelog", p->group);
+    wxk_topic(p->hourly, sizeof p->hourly, p->group, WXK_HOURLY);
+    wxk_topic(p->changelog, sizeof p->changelog, p->group, WXK_CHANGELOG);
     for (int i = 0; i < T_COUNT; i++)
         snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 

@@ -31,11 +31,11 @@
 #include "kafka_common.h"
 #include "line_reader.h"
 #include "options.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "replay_metrics.h"
 #include "uscrn.h"
 #include "wxbuf.h"
-#include "wxjson.h"
+#include "json_results.h"
 
 #define REPLAY_MAX_LINE 65536
 #define REPLAY_PENDING_MAX 100000 /* records held back per file for --jitter */
@@ -298,7 +298,7 @@ static int src_read_one(replay_src_t *s, char *err, size_t err_size)
 
     uscrn_reading_t rd;
     decode_form_t form = DECODE_USCRN;
-    char source[RECORD_JSON_SOURCE_MAX], why[256];
+    char source[JSON_RECORD_SOURCE_MAX], why[256];
     if (too_long) {
         snprintf(why, sizeof why, "longer than %d bytes (first %d sent)", REPLAY_MAX_LINE,
                  LINE_READER_KEEP);

@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include "json_put.h"
 #include "serve.h"
 #include "serve_metrics.h"
 #include "serve_query.h"
@@ -55,7 +56,7 @@ static void json_time(wxbuf_t *b, wx_time_t t)
 
 static void json_str(wxbuf_t *b, const char *s)
 {
-    wxbuf_json_string(b, s, strlen(s));
+    json_put_string(b, s, strlen(s));
 }
 
 /* ------------------------------------------------------------------ health */
@@ -86,7 +87,7 @@ void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
     int64_t now = serve_now_ms();
     wxbuf_printf(b, "{\"now_ms\":%lld,\"records_total\":%llu,\"records_per_s\":", (long long)now,
                  (unsigned long long)total);
-    wxbuf_json_number(b, c->rate, 1);
+    json_put_number(b, c->rate, 1);
     wxbuf_printf(b, ",\"lag_total\":%lld,\"last_update_ms\":", (long long)lag_total);
     if (c->last_update_ms)
         wxbuf_printf(b, "%lld", (long long)c->last_update_ms);

@@ -49,14 +49,15 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "wxk_names.h"
+
 /* ------------------------------------------------------------------ constants */
 
 /* No --topic-prefix: every scenario has a cluster of its own, and without a prefix the group
  * and transactional id do not depend on how process combines prefix and group. */
 #define PREFIX ""
 #define GROUP "fx"
-#define TXN_ID "wxstream-" GROUP "-0" /* process: wxstream-GROUP-INSTANCE */
-#define RESTORE_GROUP "wxstream-" GROUP "-restore-0"
+#define INSTANCE "0" /* process's default --instance */
 #define N_BROKERS 3
 #define B_INPUT 1   /* leads the input topic */
 #define B_RESULTS 2 /* leads every topic process writes */
@@ -728,8 +729,11 @@ static int setup_mock(run_t *r)
     /* The mock does not serve the Admin API (CreateTopics): create every topic process needs,
      * with the partition counts its setup_topics would choose (it then finds them in the
      * metadata and creates nothing). */
-    static const char *const written[] = {"Output", "MaxTemp", "Outliers", "DeadLetter",
-                                          GROUP "-hourly", GROUP "-changelog"};
+    char hourly[256], changelog[256];
+    wxk_topic(hourly, sizeof hourly, GROUP, WXK_HOURLY);
+    wxk_topic(changelog, sizeof changelog, GROUP, WXK_CHANGELOG);
+    const char *const written[] = {"Output", "MaxTemp", "Outliers", "DeadLetter", hourly,
+                                   changelog};
     char t[256];
     topic_name(t, sizeof t, "InputData");
     if (rd_kafka_mock_topic_create(r->mc, t, 1, N_BROKERS) ||
@@ -745,9 +749,12 @@ static int setup_mock(run_t *r)
             return -1;
         }
     }
-    rd_kafka_mock_coordinator_set(r->mc, "transaction", TXN_ID, B_COORD);
+    char txn_id[256], restore_group[256]; /* as process names them */
+    wxk_name(txn_id, sizeof txn_id, GROUP, INSTANCE);
+    wxk_name(restore_group, sizeof restore_group, GROUP, "restore-" INSTANCE);
+    rd_kafka_mock_coordinator_set(r->mc, "transaction", txn_id, B_COORD);
     rd_kafka_mock_coordinator_set(r->mc, "group", GROUP, B_COORD);
-    rd_kafka_mock_coordinator_set(r->mc, "group", RESTORE_GROUP, B_COORD);
+    rd_kafka_mock_coordinator_set(r->mc, "group", restore_group, B_COORD);
     hlog(r, "mock cluster at %s", r->bootstraps);
     return 0;
 }

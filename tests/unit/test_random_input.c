@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "decode.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "stream.h"
 #include "testutil.h"
 #include "uscrn.h"
@@ -247,7 +247,7 @@ static bool json_value(const rec_t *x, size_t k, size_t *vs, size_t *ve)
     return true;
 }
 
-/* Deeper than record_json's nesting limit of 32. */
+/* Deeper than the JSON scanner's nesting limit of 32 (JSON_SCAN_MAX_DEPTH). */
 #define DEEP "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
 static const char *const JSON_VALUES[] = {
     "true", "false", "null", "\"x\"", "\"\"", "[1, 2]", "{\"a\": {\"b\": []}}", "\"12:05\"",
@@ -369,7 +369,7 @@ static int decode_checked(const char *data, size_t len, tally_t *t)
     assert_non_null(copy);
     memcpy(copy, data, len);
     uscrn_reading_t r;
-    char err[256], src[RECORD_JSON_SOURCE_MAX];
+    char err[256], src[JSON_RECORD_SOURCE_MAX];
     decode_form_t form = (decode_form_t)-1;
     err[0] = '\0';
     const int rc = decode_record(copy, len, NULL, &r, src, sizeof src, &form, err, sizeof err);
@@ -458,7 +458,7 @@ static void make_bases(bases_t *b, bool json)
                 bases_add(b, line, USCRN_LINE_LEN);
             continue;
         }
-        record_json_write(&rs[i], i % 3 ? "CRNS0101-05-2026-XX.txt" : NULL, &w);
+        json_record_write(&rs[i], i % 3 ? "CRNS0101-05-2026-XX.txt" : NULL, &w);
         bases_add(b, w.data, w.len);
         wxbuf_reset(&w);
         wxbuf_printf(&w,
@@ -587,7 +587,7 @@ static void test_every_record_of_a_mixed_stream_is_used_or_dead_lettered(void **
         if (chance(&r, 2) && uscrn_format_line(&rs[i], line, sizeof line) == USCRN_LINE_LEN) {
             good[i] = slice_of(line, USCRN_LINE_LEN);
         } else {
-            record_json_write(&rs[i], "mixed.txt", &w);
+            json_record_write(&rs[i], "mixed.txt", &w);
             good[i] = slice_of(w.data, w.len);
         }
         wxbuf_free(&w);

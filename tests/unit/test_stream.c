@@ -13,7 +13,7 @@
 
 #include "batch.h"
 #include "hour_stage.h"
-#include "record_json.h"
+#include "json_record.h"
 #include "stream.h"
 #include "testutil.h"
 
@@ -200,7 +200,7 @@ static record_t *make_records_ordered(const uscrn_reading_t *rs, size_t n, int n
         wxbuf_t b = WXBUF_INIT;
         if (json) {
             char name[64];
-            record_json_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
+            json_record_write(&rs[i], test_source_file(&rs[i], name, sizeof name), &b);
         } else {
             char line[USCRN_LINE_LEN + 1];
             assert_int_equal(uscrn_format_line(&rs[i], line, sizeof line), USCRN_LINE_LEN);
@@ -371,7 +371,7 @@ static void offer_reading(pipeline_t *p, int32_t wban, wx_time_t t, uint64_t id)
 {
     wxbuf_t b = WXBUF_INIT;
     uscrn_reading_t r = test_reading(wban, -360, t, 20.0);
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     assert_int_equal(stream_part_offer(p->parts[0], b.data, b.len, "s", id, &p->sink), 0);
     wxbuf_free(&b);
 }
@@ -490,7 +490,7 @@ static void test_gauges_count_stations_and_open_hours_until_the_flush(void **sta
         for (int k = 0; k < 2; k++) {
             uscrn_reading_t r = test_reading(k ? 3072 : 23907, -360, t0 + i * 300, 25.0);
             wxbuf_reset(&b);
-            record_json_write(&r, NULL, &b);
+            json_record_write(&r, NULL, &b);
             assert_int_equal(stream_part_offer(p.parts[0], b.data, b.len, "s", (uint64_t)(2 * i + k),
                                                &p.sink), 0);
         }
@@ -591,6 +591,57 @@ static void test_hour_stage_waits_for_every_upstream_partition(void **state)
     assert_int_equal(hour_stage_emit(hs, on_hottest, NULL), 0);
     assert_int_equal(hour_stage_progress(hs, 1, 2, WX_TIME_MAX), 0); /* idle */
     assert_true(hour_stage_upstream_min(hs) == 2 * WX_HOUR);
+    hour_stage_destroy(hs);
+}
+
+static void count_hottest(void *ctx, const hottest_result_t *r)
+{
+    (void)r;
+    (*(size_t *)ctx)++;
+}
+
+/* Bytes that are not an internal record, and reports with partition numbers out of range, are
+ * HOUR_STAGE_BAD_RECORD (a dead letter for the caller), never HOUR_STAGE_NO_MEMORY (the end of
+ * the run); a late summary is HOUR_STAGE_LATE. */
+static void test_hour_stage_apply_tells_bad_records_from_late_ones(void **state)
+{
+    (void)state;
+    hour_stage_t *hs = hour_stage_new();
+    assert_non_null(hs);
+    wx_time_t hour = 0;
+    hottest_entry_t e;
+    assert_int_equal(hour_stage_apply(hs, "", 0, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    assert_int_equal(hour_stage_apply(hs, "garbage", 7, &hour, &e), HOUR_STAGE_BAD_RECORD);
+
+    wxbuf_t b = WXBUF_INIT;
+    hottest_entry_t s = {23907, -360, true, 20.0, 21.0, ""};
+    hour_stage_encode_summary(0, &s, &b);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len - 1, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_putc(&b, 'x'); /* trailing byte */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    b.len--;
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_OK);
+
+    wxbuf_reset(&b);
+    hour_stage_encode_progress(2, 2, WX_TIME_MAX, &b); /* partition 2 of 2 */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_reset(&b);
+    hour_stage_encode_report(0, 0, WX_TIME_MAX, NULL, 0, &b); /* of 0 partitions */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    wxbuf_reset(&b);
+    hour_stage_encode_report(0, 1, WX_TIME_MAX, NULL, 0, &b);
+    assert_int_equal(b.len > 4, true);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len - 4, &hour, &e), HOUR_STAGE_BAD_RECORD);
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_OK);
+    size_t emitted = 0;
+    assert_int_equal(hour_stage_emit(hs, count_hottest, &emitted), 1);
+    assert_int_equal(emitted, 1);
+
+    wxbuf_reset(&b);
+    hour_stage_encode_summary(0, &s, &b); /* the hour is decided and not kept */
+    assert_int_equal(hour_stage_apply(hs, b.data, b.len, &hour, &e), HOUR_STAGE_LATE);
+    assert_int_equal(e.wban, 23907);
+    wxbuf_free(&b);
     hour_stage_destroy(hs);
 }
 
@@ -806,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_an_expected_station_holds_hours_until_it_reports_or_the_input_ends),
         cmocka_unit_test(test_the_same_summary_again_corrects_nothing),
         cmocka_unit_test(test_summary_for_a_decided_hour_is_late),
+        cmocka_unit_test(test_hour_stage_apply_tells_bad_records_from_late_ones),
         cmocka_unit_test(test_input_is_final_only_when_every_upstream_partition_says_so),
         cmocka_unit_test(test_hours_after_an_idle_period_are_still_decided),
         cmocka_unit_test(test_gauges_count_stations_and_open_hours_until_the_flush),

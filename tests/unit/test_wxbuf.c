@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_put.h"
 #include "wxbuf.h"
 
 static void json_str(const char *s, size_t n, const char *want)
 {
     wxbuf_t b = WXBUF_INIT;
-    wxbuf_json_string(&b, s, n);
+    json_put_string(&b, s, n);
     assert_false(b.failed);
     assert_string_equal(b.data, want);
     wxbuf_free(&b);
@@ -25,7 +26,7 @@ static void json_str(const char *s, size_t n, const char *want)
 static void json_num(double v, int decimals, const char *want)
 {
     wxbuf_t b = WXBUF_INIT;
-    wxbuf_json_number(&b, v, decimals);
+    json_put_number(&b, v, decimals);
     assert_string_equal(b.data, want);
     wxbuf_free(&b);
 }
@@ -109,8 +110,8 @@ static void test_appends_after_a_failure_do_nothing(void **state)
     wxbuf_puts(&b, "more");
     wxbuf_putc(&b, 'x');
     wxbuf_printf(&b, "%d", 5);
-    wxbuf_json_string(&b, "s", 1);
-    wxbuf_json_number(&b, 1.0, 1);
+    json_put_string(&b, "s", 1);
+    json_put_number(&b, 1.0, 1);
     assert_int_equal(b.len, 2);
     assert_string_equal(b.data, "ok");
     wxbuf_reset(&b); /* a new record starts clean */
@@ -209,7 +210,7 @@ static void test_every_byte_value_and_random_bytes_give_valid_json(void **state)
     for (int i = 0; i < 256; i++)
         all[i] = (unsigned char)i;
     wxbuf_t b = WXBUF_INIT;
-    wxbuf_json_string(&b, (const char *)all, sizeof all);
+    json_put_string(&b, (const char *)all, sizeof all);
     assert_true(is_valid_json_string((const unsigned char *)b.data, b.len));
     uint32_t x = 2463534242u;
     for (int round = 0; round < 2000; round++) {
@@ -222,7 +223,7 @@ static void test_every_byte_value_and_random_bytes_give_valid_json(void **state)
             buf[i] = (unsigned char)(x % 5 == 0 ? 0xc0 + x % 0x40 : x >> 8); /* lead bytes often */
         }
         wxbuf_reset(&b);
-        wxbuf_json_string(&b, (const char *)buf, n);
+        json_put_string(&b, (const char *)buf, n);
         assert_true(is_valid_json_string((const unsigned char *)b.data, b.len));
     }
     wxbuf_free(&b);
@@ -273,13 +274,13 @@ static void test_a_reading_passed_through_keeps_its_negative_zero(void **state)
 {
     (void)state;
     wxbuf_t b = WXBUF_INIT;
-    wxbuf_json_reading(&b, -0.0, 1);
+    json_put_reading(&b, -0.0, 1);
     wxbuf_putc(&b, ' ');
-    wxbuf_json_reading(&b, 0.0, 1);
+    json_put_reading(&b, 0.0, 1);
     wxbuf_putc(&b, ' ');
-    wxbuf_json_reading(&b, -2.5, 3);
+    json_put_reading(&b, -2.5, 3);
     wxbuf_putc(&b, ' ');
-    wxbuf_json_reading(&b, -9999.0, 1);
+    json_put_reading(&b, -9999.0, 1);
     assert_string_equal(b.data, "-0.0 0.0 -2.5 -9999.0");
     wxbuf_free(&b);
 }
@@ -298,12 +299,12 @@ static void test_huge_numbers_are_written_in_full(void **state)
     json_num(1e20, 1, "100000000000000000000.0");
     json_num(-1e15, 2, "-1000000000000000.0");
     wxbuf_t b = WXBUF_INIT;
-    wxbuf_json_number(&b, 1.7976931348623157e308, 20);
+    json_put_number(&b, 1.7976931348623157e308, 20);
     assert_int_equal(b.len, 311); /* 309 digits, ".0" */
     wxbuf_free(&b);
 }
 
-/* What wxbuf_json_number must write, by way of printf: "%.*f", then ".0" when there is no
+/* What json_put_number must write, by way of printf: "%.*f", then ".0" when there is no
  * point, trailing zeros trimmed to one decimal, and no sign on a value that rounds to zero. */
 static void printf_then_trimmed(double v, int dec, char *ref, size_t size)
 {
@@ -335,7 +336,7 @@ static void test_number_agrees_with_printf_then_trimmed(void **state)
         char ref[400];
         printf_then_trimmed(v, dec, ref, sizeof ref);
         wxbuf_reset(&b);
-        wxbuf_json_number(&b, v, dec);
+        json_put_number(&b, v, dec);
         assert_string_equal(b.data, ref);
     }
     wxbuf_free(&b);
@@ -358,7 +359,7 @@ static void test_number_agrees_with_printf_across_magnitudes(void **state)
         char ref[400];
         printf_then_trimmed(v, dec, ref, sizeof ref);
         wxbuf_reset(&b);
-        wxbuf_json_number(&b, v, dec);
+        json_put_number(&b, v, dec);
         assert_string_equal(b.data, ref);
     }
     wxbuf_free(&b);

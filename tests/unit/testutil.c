@@ -11,7 +11,7 @@
 
 #include "testutil.h"
 #include "batch.h"
-#include "wxjson.h"
+#include "json_results.h"
 
 char *test_read_data(const char *name, size_t *len)
 {
@@ -54,7 +54,7 @@ static void add_line(test_lines_t *l, const char *topic, const wxbuf_t *b)
 static void on_hourly(void *ctx, const hourly_result_t *r)
 {
     wxbuf_t b = WXBUF_INIT;
-    wxjson_hourly(r, &b);
+    json_results_hourly(r, &b);
     add_line(ctx, "Output", &b);
     wxbuf_free(&b);
 }
@@ -62,7 +62,7 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
 static void on_outlier(void *ctx, const outlier_event_t *o)
 {
     wxbuf_t b = WXBUF_INIT;
-    wxjson_outlier(o, &b);
+    json_results_outlier(o, &b);
     add_line(ctx, "Outliers", &b);
     wxbuf_free(&b);
 }
@@ -70,7 +70,7 @@ static void on_outlier(void *ctx, const outlier_event_t *o)
 static void on_hottest(void *ctx, const hottest_result_t *r)
 {
     wxbuf_t b = WXBUF_INIT;
-    wxjson_hottest(r, &b);
+    json_results_hottest(r, &b);
     add_line(ctx, "MaxTemp", &b);
     wxbuf_free(&b);
 }

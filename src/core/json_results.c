@@ -1,14 +1,16 @@
-/* wxjson: the JSON records and keys of Output, MaxTemp, Outliers and DeadLetter (wxjson.h).
+/* json_results: the JSON records and keys of Output, MaxTemp, Outliers and DeadLetter (see
+ * json_results.h).
  * Field order is part of the contract (seed names first); docs/records.md describes each field. */
-#include "wxjson.h"
+#include "json_results.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "json_put.h"
 #include "station.h"
 
-char *wxjson_wban(int32_t wban, char *buf, size_t size)
+char *json_results_wban(int32_t wban, char *buf, size_t size)
 {
     if (wban < 0 || wban > 99999 || size < 6) {
         snprintf(buf, size, "%05d", (int)wban);
@@ -34,7 +36,7 @@ static inline void put_string(wxbuf_t *out, const char *key, const char *v)
 {
     key_str(out, key);
     if (v)
-        wxbuf_json_string(out, v, strlen(v));
+        json_put_string(out, v, strlen(v));
     else
         wxbuf_puts(out, "null");
 }
@@ -42,7 +44,7 @@ static inline void put_string(wxbuf_t *out, const char *key, const char *v)
 static inline void put_number(wxbuf_t *out, const char *key, double v, int decimals)
 {
     key_str(out, key);
-    wxbuf_json_number(out, v, decimals);
+    json_put_number(out, v, decimals);
 }
 
 static inline void append_int(wxbuf_t *out, long long v)
@@ -90,7 +92,7 @@ static inline void put_station(wxbuf_t *out, const char *key, int32_t wban)
 static inline void put_wban(wxbuf_t *out, const char *key, int32_t wban)
 {
     char w[16];
-    put_string(out, key, wban ? wxjson_wban(wban, w, sizeof w) : NULL);
+    put_string(out, key, wban ? json_results_wban(wban, w, sizeof w) : NULL);
 }
 
 static const char *station_name(int32_t wban)
@@ -112,7 +114,7 @@ static void put_lst_hour(wxbuf_t *out, wx_time_t utc, int32_t offset_min)
     put_string(out, "lst_hour", h);
 }
 
-void wxjson_hourly(const hourly_result_t *r, wxbuf_t *out)
+void json_results_hourly(const hourly_result_t *r, wxbuf_t *out)
 {
     wxbuf_putc(out, '{');
     put_station(out, "station", r->wban);
@@ -130,14 +132,14 @@ void wxjson_hourly(const hourly_result_t *r, wxbuf_t *out)
     wxbuf_putc(out, '}');
 }
 
-void wxjson_hourly_key(const hourly_result_t *r, wxbuf_t *out)
+void json_results_hourly_key(const hourly_result_t *r, wxbuf_t *out)
 {
     char w[16], iso[32];
-    wxbuf_printf(out, "%s/%s", wxjson_wban(r->wban, w, sizeof w),
+    wxbuf_printf(out, "%s/%s", json_results_wban(r->wban, w, sizeof w),
                  wx_time_iso(r->key.start, iso, sizeof iso));
 }
 
-void wxjson_hottest(const hottest_result_t *r, wxbuf_t *out)
+void json_results_hottest(const hottest_result_t *r, wxbuf_t *out)
 {
     wxbuf_putc(out, '{');
     if (r->has_winner) {
@@ -175,13 +177,13 @@ void wxjson_hottest(const hottest_result_t *r, wxbuf_t *out)
     wxbuf_putc(out, '}');
 }
 
-void wxjson_hottest_key(const hottest_result_t *r, wxbuf_t *out)
+void json_results_hottest_key(const hottest_result_t *r, wxbuf_t *out)
 {
     char iso[32];
     wxbuf_puts(out, wx_time_iso(r->hour_start, iso, sizeof iso));
 }
 
-void wxjson_outlier(const outlier_event_t *o, wxbuf_t *out)
+void json_results_outlier(const outlier_event_t *o, wxbuf_t *out)
 {
     int32_t date, hhmm;
     char d[16], t[16];
@@ -212,14 +214,14 @@ void wxjson_outlier(const outlier_event_t *o, wxbuf_t *out)
     wxbuf_putc(out, '}');
 }
 
-void wxjson_outlier_key(const outlier_event_t *o, wxbuf_t *out)
+void json_results_outlier_key(const outlier_event_t *o, wxbuf_t *out)
 {
     char w[16], iso[32];
-    wxbuf_printf(out, "%s/%s", wxjson_wban(o->wban, w, sizeof w),
+    wxbuf_printf(out, "%s/%s", json_results_wban(o->wban, w, sizeof w),
                  wx_time_iso(o->v.time, iso, sizeof iso));
 }
 
-void wxjson_dead_letter(const dead_letter_t *d, wxbuf_t *out)
+void json_results_dead_letter(const dead_letter_t *d, wxbuf_t *out)
 {
     wxbuf_putc(out, '{');
     put_string(out, "reason", d->reason);
@@ -233,7 +235,7 @@ void wxjson_dead_letter(const dead_letter_t *d, wxbuf_t *out)
     put_time(out, "watermark", d->watermark);
     key_str(out, "input");
     if (d->input)
-        wxbuf_json_string(out, d->input, d->input_len);
+        json_put_string(out, d->input, d->input_len);
     else
         wxbuf_puts(out, "null");
     wxbuf_putc(out, '}');

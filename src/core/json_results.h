@@ -1,4 +1,4 @@
-/* wxjson: the records wxstream publishes, as JSON lines and Kafka keys.
+/* json_results: the records wxstream publishes, as JSON lines and Kafka keys.
  *
  * One writer per output topic, shared by `batch` (files) and `process` (topics), so the two
  * cannot drift apart. Seed field names come first, then the extras (docs/records.md):
@@ -16,8 +16,8 @@
  * Keys: "WBAN/hour-start" (Output), "hour-start" (MaxTemp), "WBAN/utc-time" (Outliers), so a
  * downstream consumer can deduplicate. Temperatures: means rounded to 0.01 °C, readings as read.
  * Each function appends to `out` (no newline). */
-#ifndef WX_WXJSON_H
-#define WX_WXJSON_H
+#ifndef WX_JSON_RESULTS_H
+#define WX_JSON_RESULTS_H
 
 #include "dead_letter.h"
 #include "hottest.h"
@@ -25,18 +25,18 @@
 #include "window.h"
 #include "wxbuf.h"
 
-void wxjson_hourly(const hourly_result_t *r, wxbuf_t *out);
-void wxjson_hourly_key(const hourly_result_t *r, wxbuf_t *out);
+void json_results_hourly(const hourly_result_t *r, wxbuf_t *out);
+void json_results_hourly_key(const hourly_result_t *r, wxbuf_t *out);
 
-void wxjson_hottest(const hottest_result_t *r, wxbuf_t *out);
-void wxjson_hottest_key(const hottest_result_t *r, wxbuf_t *out);
+void json_results_hottest(const hottest_result_t *r, wxbuf_t *out);
+void json_results_hottest_key(const hottest_result_t *r, wxbuf_t *out);
 
-void wxjson_outlier(const outlier_event_t *o, wxbuf_t *out);
-void wxjson_outlier_key(const outlier_event_t *o, wxbuf_t *out);
+void json_results_outlier(const outlier_event_t *o, wxbuf_t *out);
+void json_results_outlier_key(const outlier_event_t *o, wxbuf_t *out);
 
-void wxjson_dead_letter(const dead_letter_t *d, wxbuf_t *out);
+void json_results_dead_letter(const dead_letter_t *d, wxbuf_t *out);
 
 /* "03072": a WBAN as the files print it. buf holds at least 12 bytes. */
-char *wxjson_wban(int32_t wban, char *buf, size_t size);
+char *json_results_wban(int32_t wban, char *buf, size_t size);
 
 #endif

@@ -1,4 +1,4 @@
-/* Tests for record_json: the seed's JSON reading in both numeric forms, strict JSON scanning,
+/* Tests for json_record: the seed's JSON reading in both numeric forms, strict JSON scanning,
  * errors that name the key or byte, and the writer's round trip over the real Boulder sample. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_json.h"
+#include "json_record.h"
 #include "testutil.h"
 
 #define T_2026 ((wx_time_t)1767225600) /* 2026-01-01T00:00:00Z */
@@ -50,7 +50,7 @@ static int parse_n(const char *json, size_t len, uscrn_reading_t *r, char *src, 
     char *copy = malloc(len ? len : 1);
     assert_non_null(copy);
     memcpy(copy, json, len);
-    int rc = record_json_parse(copy, len, r, src, srcsz, err, errsz);
+    int rc = json_record_parse(copy, len, r, src, srcsz, err, errsz);
     free(copy);
     return rc;
 }
@@ -84,7 +84,7 @@ static void test_pandas_form_record_reads_every_field(void **state)
 {
     (void)state;
     uscrn_reading_t r;
-    char src[RECORD_JSON_SOURCE_MAX], err[256] = "";
+    char src[JSON_RECORD_SOURCE_MAX], err[256] = "";
     assert_int_equal(parse_n(AUSTIN, strlen(AUSTIN), &r, src, sizeof src, err, sizeof err), 0);
     assert_int_equal(r.wbanno, 23907);
     assert_int_equal(r.utc_date, 20260101);
@@ -404,7 +404,7 @@ static void test_string_escapes_are_decoded(void **state)
 {
     (void)state;
     uscrn_reading_t r;
-    char src[RECORD_JSON_SOURCE_MAX], err[256] = "";
+    char src[JSON_RECORD_SOURCE_MAX], err[256] = "";
     const char *json = "{\"\\u0057BANNO\": 23907, \"UTC_DATE\": 20260101, \"UTC_TIME\": 5, "
                        "\"LST_DATE\": 20251231, \"LST_TIME\": 1805, \"AIR_TEMPERATURE\": 1.0, "
                        "\"source_file\": \"a\\\"b\\\\c\\/d\\n\\u00e9\\u20ac\\ud83d\\ude00\"}";
@@ -499,11 +499,11 @@ static void test_writer_uses_the_seed_form(void **state)
     uscrn_reading_t r;
     parse_ok(AUSTIN, &r);
     wxbuf_t b = WXBUF_INIT;
-    record_json_write(&r, "CRNS0101-05-2026-TX_Austin_33_NW.txt", &b);
+    json_record_write(&r, "CRNS0101-05-2026-TX_Austin_33_NW.txt", &b);
     assert_false(b.failed);
     assert_string_equal(b.data, AUSTIN);
     wxbuf_reset(&b);
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     assert_null(strstr(b.data, "source_file"));
     assert_int_equal(b.data[b.len - 1], '}');
     wxbuf_free(&b);
@@ -515,7 +515,7 @@ static void test_writer_keys_are_the_uscrn_field_names_in_file_order(void **stat
     uscrn_reading_t r;
     parse_ok(AUSTIN, &r);
     wxbuf_t b = WXBUF_INIT;
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     const char *p = b.data;
     for (int f = 0; f < USCRN_FIELD_COUNT; f++) {
         char key[64];
@@ -536,7 +536,7 @@ static void test_writer_prints_the_boulder_line_as_pandas_did(void **state)
     char err[256];
     assert_int_equal(uscrn_parse_line(text, USCRN_LINE_LEN, &r, err, sizeof err), 0);
     wxbuf_t b = WXBUF_INIT;
-    record_json_write(&r, "CRNS0101-05-2026-CO_Boulder_14_W.txt", &b);
+    json_record_write(&r, "CRNS0101-05-2026-CO_Boulder_14_W.txt", &b);
     assert_string_equal(
         b.data,
         "{\"WBANNO\": 94075, \"UTC_DATE\": 20260101, \"UTC_TIME\": 655, \"LST_DATE\": 20251231, "
@@ -565,13 +565,13 @@ static void test_negative_zero_reading_stays_negative_zero(void **state)
     char err[256];
     assert_int_equal(uscrn_parse_line(line, USCRN_LINE_LEN, &r, err, sizeof err), 0);
     wxbuf_t b = WXBUF_INIT;
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     assert_non_null(strstr(b.data, "\"AIR_TEMPERATURE\": -0.0, \"PRECIPITATION\": 0.0,"));
     /* ... and read back from JSON and written again, it is still -0.0. */
     uscrn_reading_t back;
     parse_ok(b.data, &back);
     wxbuf_t b2 = WXBUF_INIT;
-    record_json_write(&back, NULL, &b2);
+    json_record_write(&back, NULL, &b2);
     assert_string_equal(b2.data, b.data);
     wxbuf_free(&b2);
     wxbuf_free(&b);
@@ -587,10 +587,10 @@ static void test_every_sample_line_round_trips_through_json(void **state)
     int lines = 0;
     for (char *p = text; p < text + size; p += USCRN_LINE_LEN + 1, lines++) {
         uscrn_reading_t a, back;
-        char err[256] = "", src[RECORD_JSON_SOURCE_MAX];
+        char err[256] = "", src[JSON_RECORD_SOURCE_MAX];
         assert_int_equal(uscrn_parse_line(p, USCRN_LINE_LEN, &a, err, sizeof err), 0);
         wxbuf_reset(&b);
-        record_json_write(&a, "boulder.txt", &b);
+        json_record_write(&a, "boulder.txt", &b);
         if (parse_n(b.data, b.len, &back, src, sizeof src, err, sizeof err) != 0)
             fail_msg("%s\n%s", err, b.data);
         assert_string_equal(src, "boulder.txt");
@@ -617,7 +617,7 @@ static void test_missing_coordinates_round_trip_as_null(void **state)
     uscrn_reading_t r, back;
     parse_ok(MINIMAL, &r);
     wxbuf_t b = WXBUF_INIT;
-    record_json_write(&r, NULL, &b);
+    json_record_write(&r, NULL, &b);
     assert_non_null(strstr(b.data, "\"LONGITUDE\": null, \"LATITUDE\": null"));
     char err[256];
     assert_int_equal(parse_n(b.data, b.len, &back, NULL, 0, err, sizeof err), 0);
