@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wxtext.h"
+
 enum { COL_WBAN, COL_STATE, COL_LOCATION, COL_VECTOR, COL_NAME, COL_LAT, COL_LON, COL_STATUS,
        COL_COUNT };
 static const char *const COL_NAMES[COL_COUNT] = {"WBAN", "STATE", "LOCATION", "VECTOR",
@@ -15,18 +17,6 @@ static const char *const COL_NAMES[COL_COUNT] = {"WBAN", "STATE", "LOCATION", "V
 static char lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-bool ncei_contains_nocase(const char *hay, const char *needle)
-{
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (needle[i] && hay[i] && lower(hay[i]) == lower(needle[i]))
-            i++;
-        if (!needle[i])
-            return true;
-    }
-    return !*needle;
 }
 
 static bool eq_nocase(const char *a, size_t alen, const char *b)
@@ -196,7 +186,7 @@ int ncei_catalog_parse(const char *data, size_t len, ncei_catalog_t *out, char *
             GET(COL_NAME, tmp);
         else
             tmp[0] = '\0';
-        if (tmp[0] && ncei_contains_nocase(tmp, s.location) && strncmp(tmp, s.state, 2) == 0)
+        if (tmp[0] && wxtext_contains_nocase(tmp, s.location) && strncmp(tmp, s.state, 2) == 0)
             snprintf(s.name, sizeof s.name, "%s", tmp);
         else
             join3(s.name, sizeof s.name, s.state, s.location, s.vector, ' ');
@@ -260,8 +250,8 @@ const ncei_station_t *ncei_catalog_find(const ncei_catalog_t *c, const char *wha
             return &c->v[i];
     const ncei_station_t *found = NULL;
     for (size_t i = 0; i < c->n; i++) {
-        if (ncei_contains_nocase(c->v[i].name, what) ||
-            ncei_contains_nocase(c->v[i].file_part, what)) {
+        if (wxtext_contains_nocase(c->v[i].name, what) ||
+            wxtext_contains_nocase(c->v[i].file_part, what)) {
             if (found) {
                 if (ambiguous)
                     *ambiguous = true;

@@ -53,9 +53,6 @@ void ncei_catalog_free(ncei_catalog_t *c);
 const ncei_station_t *ncei_catalog_find(const ncei_catalog_t *c, const char *what,
                                         bool *ambiguous);
 
-/* A case-insensitive (ASCII) substring test. */
-bool ncei_contains_nocase(const char *hay, const char *needle);
-
 /* "CRNS0101-05-2025-TX_Austin_33_NW.txt" into buf. Returns its length, or -1 when it does not
  * fit. */
 int ncei_file_name(int year, const char *file_part, char *buf, size_t size);

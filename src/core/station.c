@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "wxtext.h"
+
 static const station_info_t STATIONS[] = {
     {3072, "TX Bronte 11 NNE", "TX_Bronte_11_NNE", 32.04, -100.24, -360},
     {4136, "WA Spokane 17 SSW", "WA_Spokane_17_SSW", 47.41, -117.52, -480},
@@ -40,24 +42,6 @@ const station_info_t *station_at(size_t i)
     return i < N_STATIONS ? &STATIONS[i] : NULL;
 }
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Case-insensitive (ASCII) substring test; the C library's strcasestr is not standard C. */
-static bool contains_nocase(const char *hay, const char *needle)
-{
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (needle[i] && hay[i] && lower(hay[i]) == lower(needle[i]))
-            i++;
-        if (!needle[i])
-            return true;
-    }
-    return false;
-}
-
 const station_info_t *station_find(const char *what)
 {
     if (!what || !*what)
@@ -78,7 +62,7 @@ const station_info_t *station_find(const char *what)
     const station_info_t *found = NULL;
     for (size_t i = 0; i < N_STATIONS; i++) {
         const station_info_t *s = &STATIONS[i];
-        if (contains_nocase(s->name, what) || contains_nocase(s->file_name, what)) {
+        if (wxtext_contains_nocase(s->name, what) || wxtext_contains_nocase(s->file_name, what)) {
             if (found)
                 return NULL;
             found = s;

@@ -105,3 +105,20 @@ size_t wxtext_scaled_digits(uint64_t m, int decimals, char *buf)
         buf[i] = tmp[n - 1 - i];
     return n;
 }
+
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+bool wxtext_contains_nocase(const char *hay, const char *needle)
+{
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (needle[i] && hay[i] && ascii_lower(hay[i]) == ascii_lower(needle[i]))
+            i++;
+        if (!needle[i])
+            return true;
+    }
+    return !*needle;
+}

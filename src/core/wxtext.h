@@ -1,5 +1,6 @@
 /* wxtext: small text helpers shared by the readers and the JSON writer — quoting a bad token for
- * an error message, and telling valid UTF-8 from bytes that are not. */
+ * an error message, telling valid UTF-8 from bytes that are not, and finding a station by a part
+ * of its name. */
 #ifndef WX_WXTEXT_H
 #define WX_WXTEXT_H
 
@@ -14,6 +15,10 @@
  * backslash-escaping quotes, \xHH for what is not printable ASCII, "..." after a cut.
  * dst must hold WXTEXT_QUOTE_SIZE bytes (a smaller one gets ""). */
 void wxtext_quote(const char *s, size_t n, char *dst, size_t size);
+
+/* Whether needle occurs in hay, ASCII letters compared without case (the C library's strcasestr
+ * is not standard C). An empty needle occurs everywhere. */
+bool wxtext_contains_nocase(const char *hay, const char *needle);
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes available), or 0 when the bytes there are
  * not valid UTF-8 (overlong forms, UTF-16 surrogates and code points above U+10FFFF are not). */

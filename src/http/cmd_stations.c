@@ -12,6 +12,7 @@
 #include "http.h"
 #include "json_put.h"
 #include "ncei.h"
+#include "wxtext.h"
 #include "ncei_source.h"
 #include "wxbuf.h"
 
@@ -102,9 +103,9 @@ int cmd_stations(int argc, char **argv)
         const ncei_station_t *s = &cat.v[i];
         if (state && strcasecmp(s->state, state) != 0)
             continue;
-        if (name && !ncei_contains_nocase(s->name, name))
+        if (name && !wxtext_contains_nocase(s->name, name))
             continue;
-        if (status && !ncei_contains_nocase(s->status, status))
+        if (status && !wxtext_contains_nocase(s->status, status))
             continue;
         if (table) {
             printf("%-6s %-32s %-5s %9.4f %10.4f  %s\n", s->wban_text, s->name, s->state,
