@@ -891,6 +891,8 @@ static void report_progress(proc_t *p)
 
 static void commit_body(proc_t *p);
 
+static void publish_metrics(proc_t *p, int64_t now);
+
 static void commit(proc_t *p)
 {
     if (!p->in_txn || p->failed)
@@ -900,8 +902,13 @@ static void commit(proc_t *p)
     busy_begin(p);
     commit_body(p);
     busy_end(p);
-    if (p->transactions != before)
+    if (p->transactions != before) {
         process_metrics_committed(p->metrics, process_metrics_clock() - t0);
+        /* The counts that came with this commit (snapshot bytes...) go out with it, so a
+         * scrape never shows the commit without them. */
+        p->metrics_ms = 0;
+        publish_metrics(p, now_ms());
+    }
 }
 
 static void commit_body(proc_t *p)
