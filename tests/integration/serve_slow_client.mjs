@@ -11,10 +11,18 @@ const stalled = http.get({ host: base.hostname, port: base.port, path: '/events'
   res.pause(); // never read: the kernel's buffers fill, then serve's send blocks
 });
 stalled.on('error', () => {});
-let read = 0, ended = false;
+let read = 0, ended = false, lastRead = Date.now();
+const MARK = 'event: output';
+let tail = ''; // the end of the last chunk: a mark may be split between two chunks
 http.get({ host: base.hostname, port: base.port, path: '/events', agent: false }, (res) => {
   res.setEncoding('latin1');
-  res.on('data', (c) => { let i = -1; while ((i = c.indexOf('event: output', i + 1)) >= 0) read++; });
+  res.on('data', (c) => {
+    const s = tail + c;
+    let i = -1;
+    while ((i = s.indexOf(MARK, i + 1)) >= 0) read++;
+    tail = s.slice(Math.max(0, s.length - (MARK.length - 1)));
+    lastRead = Date.now();
+  });
   res.on('end', () => { ended = true; });
 }).on('error', () => { ended = true; });
 process.stdout.write('connected\n');
@@ -28,7 +36,11 @@ const poll = setInterval(() => {
     res.on('end', () => {
       const h = JSON.parse(b);
       if (h.records_total >= Number(want) && allRead === null) allRead = (Date.now() - t0) / 1000;
-      if ((allRead !== null && h.sse.dropped_total >= 1) || Date.now() - t0 > Number(timeout) * 1000) {
+      // done when serve has read everything and dropped a client, and the reading client has
+      // what serve sent it: all of it (WANT less the one invalid record), or nothing more for 2 s
+      // (the last events may still be in flight)
+      const settled = ended || read >= Number(want) - 1 || Date.now() - lastRead > 2000;
+      if ((allRead !== null && h.sse.dropped_total >= 1 && settled) || Date.now() - t0 > Number(timeout) * 1000) {
         clearInterval(poll);
         process.stdout.write(JSON.stringify({ read, ended, records_total: h.records_total, dropped: h.sse.dropped_total,
           clients: h.sse.clients, seconds: allRead }) + '\n');
