@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "decode.h"
 #include "input_record.h"
 #include "kafka_common.h"

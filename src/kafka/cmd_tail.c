@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "kafka_common.h"
 #include "options.h"
 

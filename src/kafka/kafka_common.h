@@ -11,6 +11,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "wx_log.h"
+
 #define WX_DEFAULT_BROKERS "127.0.0.1:9092"
 #define WX_KAFKA_MAX_PROPS 64
 
@@ -46,9 +48,6 @@ int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
 /* SIGINT/SIGTERM set the stop flag (a second one exits at once). */
 void wx_signals_install(void);
 bool wx_stop_requested(void);
-
-/* Prints "wxstream CMD: ..." to stderr. */
-void wx_log(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Help text for -b/-X shared by the Kafka commands. */
 void wx_kafka_opts_help(FILE *f);
