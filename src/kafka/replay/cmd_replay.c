@@ -96,6 +96,41 @@ enum {
     OPT_METRICS,
 };
 
+/* After the options: the input files (stdin at most once; one partition each with
+ * --partition-per-file) and the topic's full name. 0, or WX_EXIT_USAGE after a message. */
+static int take_files_and_topic(replay_run_t *run, int argc, char **argv, const char *topic,
+                                const char *prefix)
+{
+    if (optind >= argc) {
+        fprintf(stderr, "wxstream replay: no input files (see wxstream replay --help)\n");
+        return WX_EXIT_USAGE;
+    }
+    run->files = argv + optind;
+    run->n_files = (size_t)(argc - optind);
+    int stdin_count = 0;
+    for (size_t i = 0; i < run->n_files; i++)
+        stdin_count += !strcmp(run->files[i], "-");
+    if (stdin_count > 1) {
+        fprintf(stderr, "wxstream replay: standard input (-) can be given only once\n");
+        return WX_EXIT_USAGE;
+    }
+    if (run->per_file && run->partitions && (size_t)run->partitions < run->n_files) {
+        fprintf(stderr,
+                "wxstream replay: --partition-per-file with %zu files needs --partitions >= %zu\n",
+                run->n_files, run->n_files);
+        return WX_EXIT_USAGE;
+    }
+    if (!topic)
+        topic = run->per_file ? "Partitioned" : "InputData";
+    int n = snprintf(run->topic_buf, sizeof run->topic_buf, "%s%s", prefix, topic);
+    if (n <= 0 || (size_t)n >= sizeof run->topic_buf || n > 249) {
+        fprintf(stderr, "wxstream replay: topic name '%s%s' is too long\n", prefix, topic);
+        return WX_EXIT_USAGE;
+    }
+    run->topic = run->topic_buf;
+    return 0;
+}
+
 static int parse_args(replay_run_t *run, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -212,34 +247,7 @@ static int parse_args(replay_run_t *run, int argc, char **argv)
             return WX_EXIT_USAGE;
         }
     }
-    if (optind >= argc) {
-        fprintf(stderr, "wxstream replay: no input files (see wxstream replay --help)\n");
-        return WX_EXIT_USAGE;
-    }
-    run->files = argv + optind;
-    run->n_files = (size_t)(argc - optind);
-    int stdin_count = 0;
-    for (size_t i = 0; i < run->n_files; i++)
-        stdin_count += !strcmp(run->files[i], "-");
-    if (stdin_count > 1) {
-        fprintf(stderr, "wxstream replay: standard input (-) can be given only once\n");
-        return WX_EXIT_USAGE;
-    }
-    if (run->per_file && run->partitions && (size_t)run->partitions < run->n_files) {
-        fprintf(stderr,
-                "wxstream replay: --partition-per-file with %zu files needs --partitions >= %zu\n",
-                run->n_files, run->n_files);
-        return WX_EXIT_USAGE;
-    }
-    if (!topic)
-        topic = run->per_file ? "Partitioned" : "InputData";
-    int n = snprintf(run->topic_buf, sizeof run->topic_buf, "%s%s", prefix, topic);
-    if (n <= 0 || (size_t)n >= sizeof run->topic_buf || n > 249) {
-        fprintf(stderr, "wxstream replay: topic name '%s%s' is too long\n", prefix, topic);
-        return WX_EXIT_USAGE;
-    }
-    run->topic = run->topic_buf;
-    return 0;
+    return take_files_and_topic(run, argc, argv, topic, prefix);
 }
 
 static const char *base_name(const char *path)
