@@ -1,7 +1,12 @@
 /* kafka_common: what every Kafka command shares — broker list and -X properties (kcat's
- * conventions), topic creation, signal handling for a clean stop.
+ * conventions), topic creation, signal handling for a clean stop. Diagnostics go through
+ * wx_log (src/edge), included here for the commands.
  *
- * The only global state in wxstream lives here: the stop flag set by SIGINT/SIGTERM. */
+ * Global state: the stop flag set by SIGINT/SIGTERM, here, is the only mutable global the
+ * commands share. Otherwise a command keeps its state in one struct of its own; process keeps
+ * its proc_t static because its detached watchdog thread reads it until the process exits
+ * (said where it is declared), and follow its follow_t. Other statics are constant tables
+ * (option tables, topic names). */
 #ifndef WX_KAFKA_COMMON_H
 #define WX_KAFKA_COMMON_H
 
