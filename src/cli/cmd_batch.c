@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "batch.h"
-#include "commands.h"
+#include "cli_commands.h"
 #include "decode.h"
 #include "json_put.h"
 #include "json_record.h"

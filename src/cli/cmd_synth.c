@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "commands.h"
+#include "cli_commands.h"
 #include "station.h"
 #include "synth.h"
 #include "uscrn.h"

@@ -23,6 +23,7 @@
 #include "outlier.h"
 #include "uscrn.h"
 #include "window.h"
+#include "wx_config.h"
 #include "wx_time.h"
 #include "wxbuf.h"
 #include "wxser.h"
@@ -31,17 +32,6 @@
 /* File names a station remembers at once. A station's readings come from one file, two around
  * a year's end (NOAA writes a file per station and year); see station_state_source. */
 #define STATION_STATE_MAX_SOURCES 8
-
-/* The analytics settings shared by batch and process. */
-typedef struct wx_config {
-    hour_assign_t hour_assign; /* HOUR_ASSIGN_INTERVAL_END */
-    int min_valid;             /* 10 of 12 */
-    int32_t grace_sec;         /* streaming only: 900 */
-    outlier_config_t outlier;
-} wx_config_t;
-
-void wx_config_default(wx_config_t *c);
-int wx_config_check(const wx_config_t *c, char *errstr, size_t errstr_size);
 
 /* A flagged reading, with who and when. */
 typedef struct outlier_event {

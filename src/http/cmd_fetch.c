@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "http.h"
 #include "ncei.h"
 #include "ncei_source.h"

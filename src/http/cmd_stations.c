@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "http.h"
 #include "json_put.h"
 #include "ncei.h"

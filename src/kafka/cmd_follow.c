@@ -37,7 +37,7 @@
 
 #include <jansson.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "dead_letter.h"
 #include "decode.h"
 #include "http.h"

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "fetch_nudge.h"
 #include "hour_stage.h"
 #include "kafka_common.h"

@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "kafka_common.h"
 #include "options.h"
 #include "serve.h"

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "commands.h"
+#include "kafka_commands.h"
 #include "kafka_common.h"
 #include "options.h"
 
@@ -258,13 +258,13 @@ static int parse_args(tail_run_t *t, int argc, char **argv)
             break;
         case OPT_IDLE:
             if (!options_parse_long(optarg, &t->idle) || t->idle < 0) {
-                fprintf(stderr, "wxstream tail: --idle: '%s' is not a count >= 0\n", optarg);
+                options_bad("tail", "idle", optarg, "a count >= 0");
                 return WX_EXIT_USAGE;
             }
             break;
         case 'c':
             if (!options_parse_long(optarg, &t->count) || t->count < 0) {
-                fprintf(stderr, "wxstream tail: --count: '%s' is not a count >= 0\n", optarg);
+                options_bad("tail", "count", optarg, "a count >= 0");
                 return WX_EXIT_USAGE;
             }
             break;

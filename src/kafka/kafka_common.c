@@ -1,7 +1,6 @@
 /* kafka_common: shared Kafka plumbing for replay, process and tail (see kafka_common.h). */
 #include "kafka_common.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,16 +30,6 @@ void wx_signals_install(void)
 bool wx_stop_requested(void)
 {
     return stop_flag != 0;
-}
-
-void wx_log(const char *cmd, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "wxstream %s: %s\n", cmd, msg);
 }
 
 void wx_kafka_opts_init(wx_kafka_opts_t *o)

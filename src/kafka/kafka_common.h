@@ -1,7 +1,12 @@
 /* kafka_common: what every Kafka command shares — broker list and -X properties (kcat's
- * conventions), topic creation, signal handling for a clean stop.
+ * conventions), topic creation, signal handling for a clean stop. Diagnostics go through
+ * wx_log (src/edge), included here for the commands.
  *
- * The only global state in wxstream lives here: the stop flag set by SIGINT/SIGTERM. */
+ * Global state: the stop flag set by SIGINT/SIGTERM, here, is the only mutable global the
+ * commands share. Otherwise a command keeps its state in one struct of its own; process keeps
+ * its proc_t static because its detached watchdog thread reads it until the process exits
+ * (said where it is declared), and follow its follow_t. Other statics are constant tables
+ * (option tables, topic names). */
 #ifndef WX_KAFKA_COMMON_H
 #define WX_KAFKA_COMMON_H
 
@@ -10,6 +15,8 @@
 #include <stddef.h>
 
 #include <librdkafka/rdkafka.h>
+
+#include "wx_log.h"
 
 #define WX_DEFAULT_BROKERS "127.0.0.1:9092"
 #define WX_KAFKA_MAX_PROPS 64
@@ -46,9 +53,6 @@ int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
 /* SIGINT/SIGTERM set the stop flag (a second one exits at once). */
 void wx_signals_install(void);
 bool wx_stop_requested(void);
-
-/* Prints "wxstream CMD: ..." to stderr. */
-void wx_log(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Help text for -b/-X shared by the Kafka commands. */
 void wx_kafka_opts_help(FILE *f);

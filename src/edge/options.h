@@ -1,6 +1,9 @@
-/* options: command-line options shared by the commands that run the analytics (batch, process).
- * Each such command appends OPTIONS_ANALYTICS to its getopt_long table, passes unknown option
- * codes to options_analytics(), and prints options_analytics_help() in its --help. */
+/* options: command-line options shared by the commands that run the analytics (batch, process),
+ * and the one way every command reports a bad option value.
+ * Each such command appends OPTIONS_ANALYTICS to its getopt_long table (process, which streams,
+ * also OPTIONS_STREAMING), passes unknown option codes to options_analytics(), and prints
+ * options_analytics_help() in its --help. The options only parse; the ranges of the analytics
+ * settings are checked once, by wx_config_check. */
 #ifndef WX_OPTIONS_H
 #define WX_OPTIONS_H
 
@@ -8,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "station_state.h"
+#include "wx_config.h"
 
 enum {
     OPT_HOUR_ASSIGN = 1000,
@@ -39,10 +42,21 @@ enum {
         {"shift-min", required_argument, NULL, OPT_SHIFT_MIN},                                 \
         {"shift-max-minutes", required_argument, NULL, OPT_SHIFT_MAX_MINUTES}
 
+/* --grace: only a command that streams (process) appends it; batch's table and --help do not
+ * have it. */
+#define OPTIONS_STREAMING {"grace", required_argument, NULL, OPT_GRACE}
+
 /* Handles one analytics option. Returns 1 if it was one (0 if not), -1 with a message on
  * stderr for a bad value. */
 int options_analytics(int opt, const char *arg, wx_config_t *cfg);
 void options_analytics_help(FILE *f);
+
+/* Prints "wxstream CMD: --NAME: 'ARG' is not WANT" on stderr ("wxstream: --NAME: ..." when cmd
+ * is NULL) and returns -1. The one message for an option value that is not accepted. */
+int options_bad(const char *cmd, const char *name, const char *arg, const char *want);
+/* Parses ARG as a whole number from LO to HI into *out. false (nothing stored) after
+ * options_bad(cmd, name, arg, "a number from LO to HI"). */
+bool options_int(const char *cmd, const char *name, const char *arg, long lo, long hi, int *out);
 
 /* Strict number parsing for option values: the whole string must be the number. */
 bool options_parse_double(const char *s, double *out);

@@ -1,5 +1,5 @@
 /* replay_metrics: what `wxstream replay --metrics ADDR` serves (docs/metrics.md), on top of
- * metrics.h / metrics_http.h. Replay already counts in atomics (cmd_replay.c's replay_stats_t);
+ * metrics.h / metrics_http.h. Replay already counts in atomics (replay_source.h's replay_stats_t);
  * the scraper's thread reads them through `read` at each scrape, so producing does nothing
  * more for metrics. Every function takes NULL (metrics off) and then does nothing. */
 #ifndef WX_REPLAY_METRICS_H

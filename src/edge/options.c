@@ -1,4 +1,5 @@
-/* options: the analytics options shared by batch and process (see options.h). */
+/* options: the analytics options shared by batch and process, and the bad-value message (see
+ * options.h). */
 #include "options.h"
 
 #include <errno.h>
@@ -27,10 +28,24 @@ bool options_parse_long(const char *s, long *out)
     return true;
 }
 
-static int bad(const char *name, const char *arg, const char *want)
+int options_bad(const char *cmd, const char *name, const char *arg, const char *want)
 {
-    fprintf(stderr, "wxstream: --%s: '%s' is not %s\n", name, arg, want);
+    fprintf(stderr, "wxstream%s%s: --%s: '%s' is not %s\n", cmd ? " " : "", cmd ? cmd : "", name,
+            arg, want);
     return -1;
+}
+
+bool options_int(const char *cmd, const char *name, const char *arg, long lo, long hi, int *out)
+{
+    long v;
+    if (!options_parse_long(arg, &v) || v < lo || v > hi) {
+        char want[96];
+        snprintf(want, sizeof want, "a number from %ld to %ld", lo, hi);
+        options_bad(cmd, name, arg, want);
+        return false;
+    }
+    *out = (int)v;
+    return true;
 }
 
 int options_analytics(int opt, const char *arg, wx_config_t *cfg)
@@ -40,54 +55,60 @@ int options_analytics(int opt, const char *arg, wx_config_t *cfg)
     switch (opt) {
     case OPT_HOUR_ASSIGN:
         if (window_parse_assign(arg, &cfg->hour_assign) != 0)
-            return bad("hour-assign", arg, "interval-end or timestamp");
+            return options_bad(NULL, "hour-assign", arg, "interval-end or timestamp");
         return 1;
     case OPT_MIN_VALID:
         if (!options_parse_long(arg, &l) || l < 0 || l > WINDOW_EXPECTED)
-            return bad("min-valid", arg, "a count from 0 to 12");
+            return options_bad(NULL, "min-valid", arg, "a count from 0 to 12");
         cfg->min_valid = (int)l;
+        return 1;
+    case OPT_GRACE:
+        /* only parsed here: wx_config_check checks the range (0..WX_GRACE_MAX_SEC) */
+        if (!options_parse_long(arg, &l))
+            return options_bad(NULL, "grace", arg, "a number of seconds");
+        cfg->grace_sec = (int32_t)(l < INT32_MIN ? INT32_MIN : l > INT32_MAX ? INT32_MAX : l);
         return 1;
     case OPT_RANGE_LO:
         if (!options_parse_double(arg, &cfg->outlier.range_lo))
-            return bad("range-lo", arg, "a temperature");
+            return options_bad(NULL, "range-lo", arg, "a temperature");
         return 1;
     case OPT_RANGE_HI:
         if (!options_parse_double(arg, &cfg->outlier.range_hi))
-            return bad("range-hi", arg, "a temperature");
+            return options_bad(NULL, "range-hi", arg, "a temperature");
         return 1;
     case OPT_SPIKE_K:
         if (!options_parse_double(arg, &d) || d <= 0)
-            return bad("spike-k", arg, "a positive number");
+            return options_bad(NULL, "spike-k", arg, "a positive number");
         cfg->outlier.spike_k = d;
         return 1;
     case OPT_SPIKE_MIN_DELTA:
         if (!options_parse_double(arg, &d) || d < 0)
-            return bad("spike-min-delta", arg, "a temperature difference >= 0");
+            return options_bad(NULL, "spike-min-delta", arg, "a temperature difference >= 0");
         cfg->outlier.spike_min_delta = d;
         return 1;
     case OPT_SPIKE_SIGMA_FLOOR:
         if (!options_parse_double(arg, &d) || d <= 0)
-            return bad("spike-sigma-floor", arg, "a positive temperature difference");
+            return options_bad(NULL, "spike-sigma-floor", arg, "a positive temperature difference");
         cfg->outlier.spike_sigma_floor = d;
         return 1;
     case OPT_STEP_MAX:
         if (!options_parse_double(arg, &d) || d <= 0)
-            return bad("step-max", arg, "a positive temperature difference");
+            return options_bad(NULL, "step-max", arg, "a positive temperature difference");
         cfg->outlier.step_max = d;
         return 1;
     case OPT_STUCK_MINUTES:
         if (!options_parse_long(arg, &l) || l < 5 || l > 7 * 24 * 60)
-            return bad("stuck-minutes", arg, "minutes from 5 to 10080");
+            return options_bad(NULL, "stuck-minutes", arg, "minutes from 5 to 10080");
         cfg->outlier.stuck_sec = (int32_t)(l * 60);
         return 1;
     case OPT_SHIFT_MIN:
         if (!options_parse_double(arg, &d) || d <= 0)
-            return bad("shift-min", arg, "a positive temperature difference");
+            return options_bad(NULL, "shift-min", arg, "a positive temperature difference");
         cfg->outlier.shift_min = d;
         return 1;
     case OPT_SHIFT_MAX_MINUTES:
         if (!options_parse_long(arg, &l) || l < 5 || l > 7 * 24 * 60)
-            return bad("shift-max-minutes", arg, "minutes from 5 to 10080");
+            return options_bad(NULL, "shift-max-minutes", arg, "minutes from 5 to 10080");
         cfg->outlier.shift_max_sec = (int32_t)(l * 60);
         return 1;
     default:

@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli_commands.h"
+#ifdef WX_HAVE_KAFKA
+#include "kafka_commands.h"
+#endif
 
 #ifndef WX_VERSION
 #define WX_VERSION "0.1.0"
