@@ -371,7 +371,16 @@ static void usage(FILE *f)
             "bad lines; 1 a download failed or the catalogue could not be had; 2 usage.\n");
 }
 
-int cmd_fetch(int argc, char **argv)
+/* What the command line asks for beyond fetch_t: the stations, the years, where from. */
+typedef struct fetch_args {
+    const char *stations, *base, *catalog;
+    bool all;
+    int y0, y1;
+} fetch_args_t;
+
+/* Reads the command line into *ft (over its defaults) and *a. Returns -1 to go on, or the exit
+ * status when the command ends here (--help, a usage error). */
+static int settings_parse(fetch_t *ft, fetch_args_t *a, int argc, char **argv)
 {
     enum { O_STATIONS = 1000, O_ALL, O_YEARS, O_OUT, O_BASE, O_CATALOG, O_PARALLEL, O_RETRIES,
            O_TIMEOUT, O_UA };
@@ -390,29 +399,31 @@ int cmd_fetch(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    fetch_t ft;
-    memset(&ft, 0, sizeof ft);
-    ft.parallel = 4;
-    ft.retries = 3;
-    ft.ho.timeout_s = 600;
-    ft.ho.low_speed_s = 30;
-    const char *stations = NULL, *base = HTTP_DEFAULT_BASE_URL, *catalog = NULL;
-    bool all = false;
-    int y0 = 0, y1 = -1, c;
+    ft->parallel = 4;
+    ft->retries = 3;
+    ft->ho.timeout_s = 600;
+    ft->ho.low_speed_s = 30;
+    a->stations = NULL;
+    a->base = HTTP_DEFAULT_BASE_URL;
+    a->catalog = NULL;
+    a->all = false;
+    a->y0 = 0;
+    a->y1 = -1;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", LONG, NULL)) != -1) {
         switch (c) {
-        case O_STATIONS: stations = optarg; break;
-        case O_ALL: all = true; break;
+        case O_STATIONS: a->stations = optarg; break;
+        case O_ALL: a->all = true; break;
         case O_YEARS:
-            if (parse_years(optarg, &y0, &y1) != 0) {
+            if (parse_years(optarg, &a->y0, &a->y1) != 0) {
                 fprintf(stderr, "wxstream fetch: --years: '%s' is not YEAR or YEAR-YEAR\n", optarg);
                 return WX_EXIT_USAGE;
             }
             break;
-        case O_OUT: ft.out_dir = optarg; break;
-        case O_BASE: base = optarg; break;
-        case O_CATALOG: catalog = optarg; break;
+        case O_OUT: ft->out_dir = optarg; break;
+        case O_BASE: a->base = optarg; break;
+        case O_CATALOG: a->catalog = optarg; break;
         case O_PARALLEL:
         case O_RETRIES:
         case O_TIMEOUT: {
@@ -422,88 +433,65 @@ int cmd_fetch(int argc, char **argv)
                 fprintf(stderr, "wxstream fetch: bad number '%s'\n", optarg);
                 return WX_EXIT_USAGE;
             }
-            if (c == O_PARALLEL) ft.parallel = v;
-            else if (c == O_RETRIES) ft.retries = v;
+            if (c == O_PARALLEL) ft->parallel = v;
+            else if (c == O_RETRIES) ft->retries = v;
             else {
-                ft.ho.timeout_s = v;
-                if (ft.ho.low_speed_s > v) ft.ho.low_speed_s = v;
+                ft->ho.timeout_s = v;
+                if (ft->ho.low_speed_s > v) ft->ho.low_speed_s = v;
             }
             break;
         }
-        case O_UA: ft.ho.user_agent = optarg; break;
-        case 'q': ft.quiet = true; break;
+        case O_UA: ft->ho.user_agent = optarg; break;
+        case 'q': ft->quiet = true; break;
         case 'h': usage(stdout); return WX_EXIT_OK;
         default: usage(stderr); return WX_EXIT_USAGE;
         }
     }
-    if (optind < argc || (!stations == !all) || y1 < 0 || !ft.out_dir) {
+    if (optind < argc || (!a->stations == !a->all) || a->y1 < 0 || !ft->out_dir) {
         fprintf(stderr, "wxstream fetch: give --stations LIST or --all, --years and --out\n");
         usage(stderr);
         return WX_EXIT_USAGE;
     }
-    ft.progress = !ft.quiet && isatty(STDERR_FILENO);
-    ft.base = base;
-    char err[1024];
-    int rc = WX_EXIT_FAIL;
-    ncei_catalog_t cat = {0};
-    const ncei_station_t **sel = NULL;
-    job_t *jobs = NULL;
-    size_t n_jobs = 0;
-    CURLM *m = NULL;
-    CURL *h = NULL;
-    if (http_global_init(err, sizeof err) != 0 || !(h = curl_easy_init())) {
-        fprintf(stderr, "wxstream fetch: cannot start libcurl\n");
-        return WX_EXIT_FAIL;
-    }
-    http_opts_t cat_opts = ft.ho;
-    cat_opts.timeout_s = 60;
-    if (ncei_source_catalog(h, &cat_opts, base, catalog, &cat, err, sizeof err) != 0) {
-        fprintf(stderr, "wxstream fetch: %s\n", err);
-        goto done;
-    }
-    long n_sel = ncei_source_select(&cat, stations, all, &sel, err, sizeof err);
-    if (n_sel < 0) {
-        fprintf(stderr, "wxstream fetch: %s\n", err);
-        rc = WX_EXIT_USAGE;
-        goto done;
-    }
-    if (mkdir(ft.out_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "wxstream fetch: %s: %s\n", ft.out_dir, strerror(errno));
-        goto done;
-    }
-    jobs = calloc((size_t)n_sel * (size_t)(y1 - y0 + 1), sizeof *jobs);
-    if (!jobs)
-        goto done;
+    return -1;
+}
+
+/* One job per station and year (the file's URL, paths and handle) into jobs, counted in *n_jobs
+ * as they are made, so the caller frees what was made. 0, or -1 when libcurl has no handle. */
+static int make_jobs(const fetch_t *ft, const ncei_station_t **sel, long n_sel, int y0, int y1,
+                     const char *base, job_t *jobs, size_t *n_jobs)
+{
     for (long i = 0; i < n_sel; i++) {
         for (int y = y0; y <= y1; y++) {
-            job_t *j = &jobs[n_jobs++];
+            job_t *j = &jobs[(*n_jobs)++];
             char rel[512];
             j->year = y;
             j->file_part = sel[i]->file_part;
             ncei_file_name(y, sel[i]->file_part, j->name, sizeof j->name);
             snprintf(rel, sizeof rel, "subhourly01/%d/%s", y, j->name);
             http_url_join(j->url, sizeof j->url, base, rel);
-            snprintf(j->path, sizeof j->path, "%s/%s", ft.out_dir, j->name);
+            snprintf(j->path, sizeof j->path, "%s/%s", ft->out_dir, j->name);
             snprintf(j->part, sizeof j->part, "%s.part", j->path);
-            snprintf(j->meta, sizeof j->meta, "%s/.%s.meta", ft.out_dir, j->name);
+            snprintf(j->meta, sizeof j->meta, "%s/.%s.meta", ft->out_dir, j->name);
             j->state = J_WAIT;
             if (!(j->h = curl_easy_init()))
-                goto done;
+                return -1;
         }
     }
-    m = curl_multi_init();
-    ft.index_h = curl_easy_init();
-    if (!m || !ft.index_h)
-        goto done;
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, ft.parallel);
+    return 0;
+}
+
+/* Runs the transfers: starts what may start (--parallel, back-off), reaps what finished, draws
+ * the progress line, until every job is done. */
+static void run_jobs(fetch_t *ft, CURLM *m, job_t *jobs, size_t n_jobs)
+{
     long running = 0;
     int64_t last_draw = 0;
-    while (ft.done < n_jobs) {
+    while (ft->done < n_jobs) {
         /* start what may start */
         int64_t now = now_ms();
-        for (size_t i = 0; i < n_jobs && running < ft.parallel; i++) {
+        for (size_t i = 0; i < n_jobs && running < ft->parallel; i++) {
             if (jobs[i].state == J_WAIT && jobs[i].not_before_ms <= now) {
-                if (start_job(&ft, m, &jobs[i]) == 0)
+                if (start_job(ft, m, &jobs[i]) == 0)
                     running++;
             }
         }
@@ -519,21 +507,72 @@ int cmd_fetch(int argc, char **argv)
             CURLcode code = msg->data.result;
             curl_multi_remove_handle(m, msg->easy_handle);
             running--;
-            finish_job(&ft, j, code);
+            finish_job(ft, j, code);
             if (j->state == J_DONE)
-                ft.done++;
+                ft->done++;
         }
-        if (ft.progress && now_ms() - last_draw > 200) {
-            draw_progress(&ft, n_jobs);
+        if (ft->progress && now_ms() - last_draw > 200) {
+            draw_progress(ft, n_jobs);
             last_draw = now_ms();
         }
-        if (ft.done < n_jobs)
+        if (ft->done < n_jobs)
             curl_multi_poll(m, NULL, 0, 100, NULL);
     }
-    if (ft.progress) {
-        draw_progress(&ft, n_jobs);
+    if (ft->progress) {
+        draw_progress(ft, n_jobs);
         fputc('\n', stderr);
     }
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+    fetch_t ft;
+    memset(&ft, 0, sizeof ft);
+    fetch_args_t a;
+    int prc = settings_parse(&ft, &a, argc, argv);
+    if (prc >= 0)
+        return prc;
+    ft.progress = !ft.quiet && isatty(STDERR_FILENO);
+    ft.base = a.base;
+    char err[1024];
+    int rc = WX_EXIT_FAIL;
+    ncei_catalog_t cat = {0};
+    const ncei_station_t **sel = NULL;
+    job_t *jobs = NULL;
+    size_t n_jobs = 0;
+    CURLM *m = NULL;
+    CURL *h = NULL;
+    if (http_global_init(err, sizeof err) != 0 || !(h = curl_easy_init())) {
+        fprintf(stderr, "wxstream fetch: cannot start libcurl\n");
+        return WX_EXIT_FAIL;
+    }
+    http_opts_t cat_opts = ft.ho;
+    cat_opts.timeout_s = 60;
+    if (ncei_source_catalog(h, &cat_opts, a.base, a.catalog, &cat, err, sizeof err) != 0) {
+        fprintf(stderr, "wxstream fetch: %s\n", err);
+        goto done;
+    }
+    long n_sel = ncei_source_select(&cat, a.stations, a.all, &sel, err, sizeof err);
+    if (n_sel < 0) {
+        fprintf(stderr, "wxstream fetch: %s\n", err);
+        rc = WX_EXIT_USAGE;
+        goto done;
+    }
+    if (mkdir(ft.out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "wxstream fetch: %s: %s\n", ft.out_dir, strerror(errno));
+        goto done;
+    }
+    jobs = calloc((size_t)n_sel * (size_t)(a.y1 - a.y0 + 1), sizeof *jobs);
+    if (!jobs)
+        goto done;
+    if (make_jobs(&ft, sel, n_sel, a.y0, a.y1, a.base, jobs, &n_jobs) != 0)
+        goto done;
+    m = curl_multi_init();
+    ft.index_h = curl_easy_init();
+    if (!m || !ft.index_h)
+        goto done;
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, ft.parallel);
+    run_jobs(&ft, m, jobs, n_jobs);
     if (!ft.quiet)
         fprintf(stderr,
                 "wxstream fetch: %zu files: %ld downloaded (%ld resumed), %ld unchanged, %ld not "
