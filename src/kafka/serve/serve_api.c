@@ -160,13 +160,15 @@ static bool read_query(serve_ctx_t *c, struct MHD_Connection *conn, const char *
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "from")) &&
         !serve_parse_time(v, &q->from)) {
         *ret = serve_send_error(c, conn, 400,
-                          "from: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+                                "from: not a time (2024-01-01T00:00:00Z, 2024-01-01 or "
+                                "seconds since 1970)");
         return false;
     }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to")) &&
         !serve_parse_time(v, &q->to)) {
         *ret = serve_send_error(c, conn, 400,
-                          "to: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+                                "to: not a time (2024-01-01T00:00:00Z, 2024-01-01 or "
+                                "seconds since 1970)");
         return false;
     }
     if (q->from > q->to) {
@@ -182,7 +184,7 @@ static bool read_query(serve_ctx_t *c, struct MHD_Connection *conn, const char *
     q->reason = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "reason");
     if (q->reason && (!*q->reason || strlen(q->reason) >= SERVE_REASON_MAX)) {
         *ret = serve_send_error(c, conn, 400, "reason: empty or longer than %d bytes",
-                          SERVE_REASON_MAX - 1);
+                                SERVE_REASON_MAX - 1);
         return false;
     }
     return true;
@@ -222,7 +224,7 @@ enum MHD_Result serve_api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
             char one[SERVE_STATION_MAX];
             if (nk == MAX_STATIONS_PER_QUERY)
                 return serve_send_error(c, conn, 400, "station: more than %d stations",
-                                  MAX_STATIONS_PER_QUERY);
+                                        MAX_STATIONS_PER_QUERY);
             if (n == 0 || n >= sizeof one)
                 return serve_send_error(c, conn, 400, "station: empty or too long a station");
             memcpy(one, p, n);

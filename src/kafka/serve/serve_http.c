@@ -117,7 +117,7 @@ static enum MHD_Result send_file(serve_ctx_t *c, struct MHD_Connection *conn, co
     FILE *f = fopen(path, "rb");
     if (!f)
         return serve_send_error(c, conn, 500, "cannot read %s: %s (see --web-dir, --web-lib)", name,
-                          strerror(errno));
+                                strerror(errno));
     wxbuf_t b = WXBUF_INIT;
     char chunk[16384];
     size_t n;
