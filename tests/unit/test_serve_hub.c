@@ -1,4 +1,4 @@
-/* Tests for serve_hub.c (src/kafka, no Kafka in it): the live-event ring of `wxstream serve` —
+/* Tests for serve_hub.c (src/kafka/serve, no Kafka in it): the live-event ring of `wxstream serve` —
  * events in order, a client a whole ring behind is dropped and counted, a long event goes out
  * in pieces, the client limit, close ends every stream. */
 #include <setjmp.h>

@@ -58,7 +58,7 @@ typedef struct ffile {
     bool partial_noted;
 } ffile_t;
 
-/* The command line, read-only after follow_settings_parse (cmd_follow.c). */
+/* The command line, read-only after settings_parse (cmd_follow.c). */
 typedef struct follow_settings {
     wx_kafka_opts_t kopts;
     http_opts_t hopts;
