@@ -4,8 +4,9 @@
  * every partition assigned directly, no group joined, nothing committed; serve_consume.c) into
  * a bounded in-memory index (serve_index.c) and publishes each record as a live event
  * (serve_hub.c); libmicrohttpd's threads answer the page, /metrics (serve_http.c), the JSON API
- * and the event stream (serve_api.c). This file holds the options, the settings and setup. Topics that do not exist yet are looked for again every few seconds, so
- * serve can start before process. Once a second a "health" event goes out.
+ * and the event stream (serve_api.c). This file holds the options, the settings and setup.
+ * Topics that do not exist yet are looked for again every few seconds, so serve can start
+ * before process. Once a second a "health" event goes out.
  *
  * Records are kept as published (their bytes, checked to be JSON objects); a record that does
  * not read as its topic's kind is counted as invalid and skipped. `station` may be the WBAN as
