@@ -266,6 +266,79 @@ static void list_stations(void)
     }
 }
 
+/* --from, --to and --days into o (checked against each other). Returns -1 to go on, or the exit
+ * status. */
+static int read_years(synth_opts_t *o, const char *from_s, const char *to_s, const char *days_s)
+{
+    long v;
+    if (from_s) {
+        if (!parse_int_in(from_s, 1900, 2200, &v)) {
+            fprintf(stderr, "synth: --from: not a year from 1900 to 2200: '%s'\n", from_s);
+            return WX_EXIT_FAIL;
+        }
+        o->from = (int)v;
+    }
+    o->to = o->from;
+    if (to_s) {
+        if (!parse_int_in(to_s, 1900, 2200, &v)) {
+            fprintf(stderr, "synth: --to: not a year from 1900 to 2200: '%s'\n", to_s);
+            return WX_EXIT_FAIL;
+        }
+        o->to = (int)v;
+        if (o->to < o->from) {
+            fprintf(stderr, "synth: --to %d is before --from %d\n", o->to, o->from);
+            return WX_EXIT_FAIL;
+        }
+    }
+    if (days_s) {
+        if (!parse_int_in(days_s, 1, 366, &v)) {
+            fprintf(stderr, "synth: --days: not a number of days from 1 to 366: '%s'\n", days_s);
+            return WX_EXIT_FAIL;
+        }
+        o->days = (int)v;
+    }
+    return -1;
+}
+
+/* Stations: as named, or the default three; each needs a climate. Returns -1 to go on, or the
+ * exit status. */
+static int pick_stations(synth_opts_t *o, const char *const *station_args, size_t n_station_args)
+{
+    if (n_station_args == 0) {
+        for (size_t i = 0; i < sizeof DEFAULT_WBANS / sizeof DEFAULT_WBANS[0]; i++) {
+            const station_info_t *s = station_lookup(DEFAULT_WBANS[i]);
+            if (!s) {
+                fprintf(stderr, "synth: default station %05d is not in the catalogue\n",
+                        (int)DEFAULT_WBANS[i]);
+                return WX_EXIT_FAIL;
+            }
+            o->stations[o->n_stations++] = s;
+        }
+    }
+    for (size_t i = 0; i < n_station_args; i++) {
+        const station_info_t *s = station_find(station_args[i]);
+        if (!s) {
+            fprintf(stderr,
+                    "synth: unknown station '%s' (no catalogued station, or more than one, "
+                    "matches; see --list-stations)\n",
+                    station_args[i]);
+            return WX_EXIT_FAIL;
+        }
+        if (!synth_climate_lookup(s->wban)) {
+            fprintf(stderr, "synth: no synthetic climate for station %05d %s (see "
+                            "--list-stations)\n",
+                    (int)s->wban, s->name);
+            return WX_EXIT_FAIL;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < o->n_stations; j++)
+            dup = dup || o->stations[j] == s;
+        if (!dup)
+            o->stations[o->n_stations++] = s;
+    }
+    return -1;
+}
+
 enum { OPT_FROM = 1000, OPT_TO, OPT_DAYS, OPT_SEED, OPT_ANOMALIES, OPT_LIST };
 
 int cmd_synth(int argc, char **argv)
@@ -287,7 +360,6 @@ int cmd_synth(int argc, char **argv)
     const char *station_args[SYNTH_MAX_STATIONS];
     size_t n_station_args = 0;
     bool list = false;
-    long v;
 
     optind = 1;
     opterr = 1;
@@ -348,66 +420,12 @@ int cmd_synth(int argc, char **argv)
         return fflush(stdout) == 0 && !ferror(stdout) ? WX_EXIT_OK : WX_EXIT_FAIL;
     }
 
-    if (from_s) {
-        if (!parse_int_in(from_s, 1900, 2200, &v)) {
-            fprintf(stderr, "synth: --from: not a year from 1900 to 2200: '%s'\n", from_s);
-            return WX_EXIT_FAIL;
-        }
-        o.from = (int)v;
-    }
-    o.to = o.from;
-    if (to_s) {
-        if (!parse_int_in(to_s, 1900, 2200, &v)) {
-            fprintf(stderr, "synth: --to: not a year from 1900 to 2200: '%s'\n", to_s);
-            return WX_EXIT_FAIL;
-        }
-        o.to = (int)v;
-        if (o.to < o.from) {
-            fprintf(stderr, "synth: --to %d is before --from %d\n", o.to, o.from);
-            return WX_EXIT_FAIL;
-        }
-    }
-    if (days_s) {
-        if (!parse_int_in(days_s, 1, 366, &v)) {
-            fprintf(stderr, "synth: --days: not a number of days from 1 to 366: '%s'\n", days_s);
-            return WX_EXIT_FAIL;
-        }
-        o.days = (int)v;
-    }
-
-    /* Stations: as named, or the default three; each needs a climate. */
-    if (n_station_args == 0) {
-        for (size_t i = 0; i < sizeof DEFAULT_WBANS / sizeof DEFAULT_WBANS[0]; i++) {
-            const station_info_t *s = station_lookup(DEFAULT_WBANS[i]);
-            if (!s) {
-                fprintf(stderr, "synth: default station %05d is not in the catalogue\n",
-                        (int)DEFAULT_WBANS[i]);
-                return WX_EXIT_FAIL;
-            }
-            o.stations[o.n_stations++] = s;
-        }
-    }
-    for (size_t i = 0; i < n_station_args; i++) {
-        const station_info_t *s = station_find(station_args[i]);
-        if (!s) {
-            fprintf(stderr,
-                    "synth: unknown station '%s' (no catalogued station, or more than one, "
-                    "matches; see --list-stations)\n",
-                    station_args[i]);
-            return WX_EXIT_FAIL;
-        }
-        if (!synth_climate_lookup(s->wban)) {
-            fprintf(stderr, "synth: no synthetic climate for station %05d %s (see "
-                            "--list-stations)\n",
-                    (int)s->wban, s->name);
-            return WX_EXIT_FAIL;
-        }
-        bool dup = false;
-        for (size_t j = 0; j < o.n_stations; j++)
-            dup = dup || o.stations[j] == s;
-        if (!dup)
-            o.stations[o.n_stations++] = s;
-    }
+    int st = read_years(&o, from_s, to_s, days_s);
+    if (st >= 0)
+        return st;
+    st = pick_stations(&o, station_args, n_station_args);
+    if (st >= 0)
+        return st;
 
     if (make_dirs(o.out) != 0) {
         fprintf(stderr, "synth: cannot create output directory %s: %s\n", o.out, strerror(errno));

@@ -1,6 +1,6 @@
-/* Tests for serve_hub.c (src/kafka, no Kafka in it): the live-event ring of `wxstream serve` —
- * events in order, a client a whole ring behind is dropped and counted, a long event goes out
- * in pieces, the client limit, close ends every stream. */
+/* Tests for serve_hub.c (src/kafka/serve, no Kafka in it): the live-event ring of
+ * `wxstream serve` — events in order, a client a whole ring behind is dropped and counted, a
+ * long event goes out in pieces, the client limit, close ends every stream. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,63 +1,24 @@
-/* serve_http: `wxstream serve`'s HTTP side, on libmicrohttpd — the page and its static files,
- * the JSON API over the index, the Server-Sent Events stream, /metrics.
- *
- * One thread per connection (MHD_USE_THREAD_PER_CONNECTION): an SSE stream waits in its own
- * thread for the hub, so a slow or stalled client only holds its own thread. Every answer is
- * built in memory under the context's lock and sent after the lock is released. A bad
- * parameter is a 400 with {"error": "..."}; an unknown path a 404; a method other than GET or
- * HEAD a 405 — never a crash: nothing from the request is trusted (docs/serve.md). */
+/* serve_api: `wxstream serve`'s JSON API over the index (/api/hourly, /api/hottest,
+ * /api/outliers, /api/dead, /api/stations, /api/health), its parameters, the health figures and
+ * the Server-Sent Events stream (/api/events). The server and its routing are serve_http.c;
+ * what a handler may trust and how it answers are said there. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include <microhttpd.h>
 
-#include "json_put.h"
 #include "serve.h"
-#include "serve_metrics.h"
+#include "serve_api.h"
 #include "serve_query.h"
 
 #define SSE_BLOCK 65536
 #define SSE_WAIT_MS 1000
-#define STATIC_MAX (8u << 20)
 #define MAX_STATIONS_PER_QUERY 64
-
-struct serve_http {
-    struct MHD_Daemon *d;
-    serve_ctx_t *c;
-    serve_metrics_t *m; /* /metrics */
-};
 
 static const char *const TOPIC_KIND[SERVE_TOPICS] = {"Output", "MaxTemp", "Outliers",
                                                      "DeadLetter"};
-
-int64_t serve_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void json_time(wxbuf_t *b, wx_time_t t)
-{
-    char iso[32];
-    if (t == WX_TIME_MIN || t == WX_TIME_MAX) {
-        wxbuf_puts(b, "null");
-        return;
-    }
-    wxbuf_putc(b, '"');
-    wxbuf_puts(b, wx_time_iso(t, iso, sizeof iso));
-    wxbuf_putc(b, '"');
-}
-
-static void json_str(wxbuf_t *b, const char *s)
-{
-    json_put_string(b, s, strlen(s));
-}
 
 /* ------------------------------------------------------------------ health */
 
@@ -153,100 +114,6 @@ void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
     wxbuf_puts(b, "}}");
 }
 
-/* ------------------------------------------------------------------ responses */
-
-static enum MHD_Result send_body(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
-                                 const char *type, const char *data, size_t len)
-{
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; script-src 'self'; style-src 'self' "
-                            "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
-                            "base-uri 'none'; frame-ancestors 'none'");
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    pthread_mutex_lock(&c->lock);
-    c->http_requests++;
-    if (status >= 500)
-        c->http_5xx++;
-    else if (status >= 400)
-        c->http_4xx++;
-    pthread_mutex_unlock(&c->lock);
-    return ret;
-}
-
-static enum MHD_Result send_json(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
-                                 wxbuf_t *b)
-{
-    if (b->failed)
-        return send_body(c, conn, 500, "application/json", "{\"error\":\"out of memory\"}", 25);
-    return send_body(c, conn, status, "application/json; charset=utf-8", b->data ? b->data : "",
-                     b->len);
-}
-
-static enum MHD_Result send_error(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
-                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static enum MHD_Result send_error(serve_ctx_t *c, struct MHD_Connection *conn, unsigned status,
-                                  const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    wxbuf_t b = WXBUF_INIT;
-    wxbuf_puts(&b, "{\"error\":");
-    json_str(&b, msg);
-    wxbuf_printf(&b, ",\"status\":%u}", status);
-    enum MHD_Result r = send_json(c, conn, status, &b);
-    wxbuf_free(&b);
-    return r;
-}
-
-/* ------------------------------------------------------------------ static files */
-
-static const char *mime_of(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (!dot)
-        return "application/octet-stream";
-    if (!strcmp(dot, ".html"))
-        return "text/html; charset=utf-8";
-    if (!strcmp(dot, ".js"))
-        return "text/javascript; charset=utf-8";
-    if (!strcmp(dot, ".css"))
-        return "text/css; charset=utf-8";
-    return "application/octet-stream";
-}
-
-static enum MHD_Result send_file(serve_ctx_t *c, struct MHD_Connection *conn, const char *dir,
-                                 const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return send_error(c, conn, 500, "cannot read %s: %s (see --web-dir, --web-lib)", name,
-                          strerror(errno));
-    wxbuf_t b = WXBUF_INIT;
-    char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < STATIC_MAX)
-        wxbuf_append(&b, chunk, n);
-    bool bad = ferror(f) || b.failed;
-    fclose(f);
-    enum MHD_Result r = bad ? send_error(c, conn, 500, "cannot read %s", name)
-                            : send_body(c, conn, 200, mime_of(name), b.data ? b.data : "", b.len);
-    wxbuf_free(&b);
-    return r;
-}
-
 /* ------------------------------------------------------------------ parameters */
 
 typedef struct args_check {
@@ -283,7 +150,7 @@ static bool read_query(serve_ctx_t *c, struct MHD_Connection *conn, const char *
     args_check_t a = {.allowed = allowed};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_arg, &a);
     if (a.bad) {
-        *ret = send_error(c, conn, 400, "unknown parameter '%s'", a.unknown);
+        *ret = serve_send_error(c, conn, 400, "unknown parameter '%s'", a.unknown);
         return false;
     }
     q->from = WX_TIME_MIN;
@@ -292,30 +159,32 @@ static bool read_query(serve_ctx_t *c, struct MHD_Connection *conn, const char *
     const char *v;
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "from")) &&
         !serve_parse_time(v, &q->from)) {
-        *ret = send_error(c, conn, 400,
-                          "from: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+        *ret = serve_send_error(c, conn, 400,
+                                "from: not a time (2024-01-01T00:00:00Z, 2024-01-01 or "
+                                "seconds since 1970)");
         return false;
     }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to")) &&
         !serve_parse_time(v, &q->to)) {
-        *ret = send_error(c, conn, 400,
-                          "to: not a time (2024-01-01T00:00:00Z, 2024-01-01 or seconds since 1970)");
+        *ret = serve_send_error(c, conn, 400,
+                                "to: not a time (2024-01-01T00:00:00Z, 2024-01-01 or "
+                                "seconds since 1970)");
         return false;
     }
     if (q->from > q->to) {
-        *ret = send_error(c, conn, 400, "from is after to");
+        *ret = serve_send_error(c, conn, 400, "from is after to");
         return false;
     }
     if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit")) &&
         !serve_parse_count(v, 1, max_limit, &q->limit)) {
-        *ret = send_error(c, conn, 400, "limit: not a count from 1 to %zu", max_limit);
+        *ret = serve_send_error(c, conn, 400, "limit: not a count from 1 to %zu", max_limit);
         return false;
     }
     q->station_raw = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "station");
     q->reason = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "reason");
     if (q->reason && (!*q->reason || strlen(q->reason) >= SERVE_REASON_MAX)) {
-        *ret = send_error(c, conn, 400, "reason: empty or longer than %d bytes",
-                          SERVE_REASON_MAX - 1);
+        *ret = serve_send_error(c, conn, 400, "reason: empty or longer than %d bytes",
+                                SERVE_REASON_MAX - 1);
         return false;
     }
     return true;
@@ -337,7 +206,7 @@ static int emit_record(void *ctx, const char *json, size_t len)
 
 /* ------------------------------------------------------------------ API */
 
-static enum MHD_Result api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {"station", "from", "to", "limit", NULL};
     query_t q;
@@ -354,14 +223,14 @@ static enum MHD_Result api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
             size_t n = comma ? (size_t)(comma - p) : strlen(p);
             char one[SERVE_STATION_MAX];
             if (nk == MAX_STATIONS_PER_QUERY)
-                return send_error(c, conn, 400, "station: more than %d stations",
-                                  MAX_STATIONS_PER_QUERY);
+                return serve_send_error(c, conn, 400, "station: more than %d stations",
+                                        MAX_STATIONS_PER_QUERY);
             if (n == 0 || n >= sizeof one)
-                return send_error(c, conn, 400, "station: empty or too long a station");
+                return serve_send_error(c, conn, 400, "station: empty or too long a station");
             memcpy(one, p, n);
             one[n] = '\0';
             if (!serve_station_key(one, keys[nk], sizeof keys[nk]))
-                return send_error(c, conn, 400, "station: not a station key");
+                return serve_send_error(c, conn, 400, "station: not a station key");
             nk++;
             if (!comma)
                 break;
@@ -382,12 +251,12 @@ static enum MHD_Result api_hourly(serve_ctx_t *c, struct MHD_Connection *conn)
     }
     pthread_mutex_unlock(&c->lock);
     wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
 }
 
-static enum MHD_Result api_hottest(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_hottest(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {"from", "to", "limit", NULL};
     query_t q;
@@ -401,12 +270,12 @@ static enum MHD_Result api_hottest(serve_ctx_t *c, struct MHD_Connection *conn)
     serve_index_hottest(c->idx, q.from, q.to, q.limit, emit_record, &e);
     pthread_mutex_unlock(&c->lock);
     wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
 }
 
-static enum MHD_Result api_outliers(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_outliers(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {"station", "reason", "from", "to", "limit", NULL};
     query_t q;
@@ -415,7 +284,7 @@ static enum MHD_Result api_outliers(serve_ctx_t *c, struct MHD_Connection *conn)
         return ret;
     char key[SERVE_STATION_MAX];
     if (q.station_raw && !serve_station_key(q.station_raw, key, sizeof key))
-        return send_error(c, conn, 400, "station: not a station key");
+        return serve_send_error(c, conn, 400, "station: not a station key");
     wxbuf_t b = WXBUF_INIT;
     emit_t e = {&b, 0};
     wxbuf_puts(&b, "{\"records\":[");
@@ -424,12 +293,12 @@ static enum MHD_Result api_outliers(serve_ctx_t *c, struct MHD_Connection *conn)
                          emit_record, &e);
     pthread_mutex_unlock(&c->lock);
     wxbuf_printf(&b, "],\"count\":%zu,\"truncated\":%s}", e.n, e.n >= q.limit ? "true" : "false");
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
 }
 
-static enum MHD_Result api_dead(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_dead(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {"reason", "limit", NULL};
     query_t q;
@@ -453,12 +322,12 @@ static enum MHD_Result api_dead(serve_ctx_t *c, struct MHD_Connection *conn)
     serve_index_dead(c->idx, q.reason, q.limit, emit_record, &e);
     pthread_mutex_unlock(&c->lock);
     wxbuf_printf(&b, "],\"count\":%zu}", e.n);
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
 }
 
-static enum MHD_Result api_stations(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_stations(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {NULL};
     query_t q;
@@ -482,12 +351,12 @@ static enum MHD_Result api_stations(serve_ctx_t *c, struct MHD_Connection *conn)
     }
     pthread_mutex_unlock(&c->lock);
     wxbuf_puts(&b, "]}");
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
 }
 
-static enum MHD_Result api_health(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_health(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {NULL};
     query_t q;
@@ -498,24 +367,9 @@ static enum MHD_Result api_health(serve_ctx_t *c, struct MHD_Connection *conn)
     pthread_mutex_lock(&c->lock);
     serve_health_json(c, &b);
     pthread_mutex_unlock(&c->lock);
-    ret = send_json(c, conn, 200, &b);
+    ret = serve_send_json(c, conn, 200, &b);
     wxbuf_free(&b);
     return ret;
-}
-
-/* ------------------------------------------------------------------ metrics */
-
-/* The registry's exposition (serve_metrics.c); its collector takes c->lock itself. */
-static enum MHD_Result send_metrics(serve_http_t *s, struct MHD_Connection *conn)
-{
-    serve_ctx_t *c = s->c;
-    wxbuf_t b = WXBUF_INIT;
-    int rc = serve_metrics_format(s->m, &b);
-    enum MHD_Result r = rc != 0 ? send_error(c, conn, 500, "out of memory")
-                                 : send_body(c, conn, 200, "text/plain; version=0.0.4; charset=utf-8",
-                                             b.data, b.len);
-    wxbuf_free(&b);
-    return r;
 }
 
 /* ------------------------------------------------------------------ SSE */
@@ -559,7 +413,7 @@ static void sse_free(void *cls)
     free(s);
 }
 
-static enum MHD_Result start_sse(serve_ctx_t *c, struct MHD_Connection *conn)
+enum MHD_Result serve_api_events(serve_ctx_t *c, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = {NULL};
     query_t q;
@@ -568,12 +422,12 @@ static enum MHD_Result start_sse(serve_ctx_t *c, struct MHD_Connection *conn)
         return ret;
     sse_t *s = calloc(1, sizeof *s);
     if (!s)
-        return send_error(c, conn, 503, "out of memory");
+        return serve_send_error(c, conn, 503, "out of memory");
     s->c = c;
     s->client = serve_hub_join(c->hub);
     if (!s->client) {
         free(s);
-        return send_error(c, conn, 503, "too many live clients (--max-clients)");
+        return serve_send_error(c, conn, 503, "too many live clients (--max-clients)");
     }
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK, sse_read, s, sse_free);
@@ -587,143 +441,4 @@ static enum MHD_Result start_sse(serve_ctx_t *c, struct MHD_Connection *conn)
     ret = MHD_queue_response(conn, 200, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-/* ------------------------------------------------------------------ routing */
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **con_cls)
-{
-    (void)version;
-    (void)upload_data;
-    serve_http_t *s = cls;
-    serve_ctx_t *c = s->c;
-    if (!*con_cls) {
-        /* First call: headers only. Answer on the second, when any body has been seen. */
-        static int marker;
-        *con_cls = &marker;
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        *upload_data_size = 0; /* a body is not wanted: drop it, answer 405 at the end */
-        return MHD_YES;
-    }
-    if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-        return send_error(c, conn, 405, "method not allowed: GET or HEAD only");
-
-    if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
-        return send_file(c, conn, c->web_dir, "index.html");
-    if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css"))
-        return send_file(c, conn, c->web_dir, url + 1);
-    if (!strcmp(url, "/vendor/uPlot.iife.min.js") || !strcmp(url, "/vendor/uPlot.min.css"))
-        return send_file(c, conn, c->lib_dir, url + 8);
-    if (!strcmp(url, "/api/hourly"))
-        return api_hourly(c, conn);
-    if (!strcmp(url, "/api/hottest"))
-        return api_hottest(c, conn);
-    if (!strcmp(url, "/api/outliers"))
-        return api_outliers(c, conn);
-    if (!strcmp(url, "/api/deadletters"))
-        return api_dead(c, conn);
-    if (!strcmp(url, "/api/stations"))
-        return api_stations(c, conn);
-    if (!strcmp(url, "/api/health"))
-        return api_health(c, conn);
-    if (!strcmp(url, "/events"))
-        return start_sse(c, conn);
-    if (!strcmp(url, "/metrics"))
-        return send_metrics(s, conn);
-    return send_error(c, conn, 404, "no such path (see docs/serve.md)");
-}
-
-/* "HOST:PORT", "[V6]:PORT". */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-                        char *host, size_t host_size, char *errstr, size_t errstr_size)
-{
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon == listen || !colon[1]) {
-        snprintf(errstr, errstr_size, "--listen '%s': want HOST:PORT", listen);
-        return -1;
-    }
-    size_t hl = (size_t)(colon - listen);
-    const char *h = listen;
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= host_size) {
-        snprintf(errstr, errstr_size, "--listen '%s': host too long", listen);
-        return -1;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(host, colon + 1, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(errstr, errstr_size, "--listen '%s': %s", listen, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
-serve_http_t *serve_http_start(serve_ctx_t *c, const char *listen, size_t max_clients,
-                               char *bound, size_t bound_size, char *errstr, size_t errstr_size)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    char host[256];
-    if (parse_listen(listen, &ss, &sl, host, sizeof host, errstr, errstr_size) != 0)
-        return NULL;
-    serve_http_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    s->c = c;
-    s->m = serve_metrics_new(c);
-    if (!s->m) {
-        snprintf(errstr, errstr_size, "out of memory");
-        free(s);
-        return NULL;
-    }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)(max_clients + 64), MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)30, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-                            MHD_OPTION_END);
-    if (!s->d) {
-        snprintf(errstr, errstr_size, "cannot listen on %s (in use, or not an address here)",
-                 listen);
-        serve_metrics_free(s->m);
-        free(s);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = di ? di->port : 0;
-    if (ss.ss_family == AF_INET6)
-        snprintf(bound, bound_size, "http://[%s]:%u/", host, port);
-    else
-        snprintf(bound, bound_size, "http://%s:%u/", host, port);
-    return s;
-}
-
-void serve_http_stop(serve_http_t *s)
-{
-    if (!s)
-        return;
-    serve_hub_close(s->c->hub); /* live streams end, so their threads can be joined */
-    MHD_stop_daemon(s->d); /* no scrape runs after this */
-    serve_metrics_free(s->m);
-    free(s);
 }

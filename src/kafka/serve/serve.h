@@ -1,5 +1,5 @@
-/* serve: what `wxstream serve`'s consumer (cmd_serve.c) and its HTTP server (serve_http.c)
- * share — the index, the live-event hub, and the health figures, under one lock.
+/* serve: what `wxstream serve`'s consumer (serve_consume.c) and its HTTP server (serve_http.c,
+ * serve_api.c) share — the index, the live-event hub, and the health figures, under one lock.
  *
  * The consumer is the only writer; HTTP handlers read under `lock` and never hold it while
  * sending, so a slow client cannot hold the consumer up. */
