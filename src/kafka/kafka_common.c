@@ -198,3 +198,25 @@ void wx_kafka_opts_help(FILE *f)
             "  --debug                show librdkafka's debug-level log lines\n",
             WX_DEFAULT_BROKERS);
 }
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+rd_kafka_error_t *wx_kafka_init_transactions(rd_kafka_t *rk, int timeout_ms)
+{
+    const int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        rd_kafka_error_t *e = rd_kafka_init_transactions(rk, (int)(left > 1 ? left : 1));
+        if (!e || !rd_kafka_error_is_retriable(e) || wx_stop_requested() ||
+            deadline - mono_ms() < 500)
+            return e;
+        rd_kafka_error_destroy(e);
+        const struct timespec pause = {0, 500 * 1000 * 1000};
+        nanosleep(&pause, NULL); /* the broker gets on with it meanwhile */
+    }
+}

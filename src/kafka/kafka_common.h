@@ -50,6 +50,12 @@ int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
                           const char *const *configs, int timeout_ms, char *errstr,
                           size_t errstr_size);
 
+/* rd_kafka_init_transactions, called again while its error is retriable (a transaction
+ * coordinator still loading after a broker restart; CONCURRENT_TRANSACTIONS while the broker
+ * still aborts what an earlier incarnation left open) until timeout_ms have passed in all or a
+ * stop is requested. NULL when done, else the last error (the caller destroys it). */
+rd_kafka_error_t *wx_kafka_init_transactions(rd_kafka_t *rk, int timeout_ms);
+
 /* SIGINT/SIGTERM set the stop flag (a second one exits at once). */
 void wx_signals_install(void);
 bool wx_stop_requested(void);

@@ -281,7 +281,7 @@ int follow_setup_kafka(follow_t *f)
         wx_log(CMD, "%s", err);
         return -1;
     }
-    rd_kafka_error_t *e = rd_kafka_init_transactions(f->rk, 60000);
+    rd_kafka_error_t *e = wx_kafka_init_transactions(f->rk, 60000);
     if (e) {
         wx_log(CMD, "initializing transactions (transactional.id %s): %s", f->set.txn_id,
                rd_kafka_error_string(e));
