@@ -72,13 +72,15 @@ typedef struct hr_part {
     size_t snapshot_bytes; /* the last snapshot written (--metrics) */
 } hr_part_t;
 
-typedef struct proc {
-    /* settings */
+/* The process's state, one sub-struct per room; each is written by the room named beside it
+ * (the others only read it). */
+typedef struct proc_settings { /* cmd_process.c: read-only once the options are parsed */
     wx_kafka_opts_t kafka;
     wx_config_t cfg;
     char input[TOPIC_MAX], hourly[TOPIC_MAX], changelog[TOPIC_MAX];
     char results[T_COUNT][TOPIC_MAX];
     const char *group;
+    char group_buf[TOPIC_MAX]; /* the group with the --topic-prefix: what group points at */
     const char *instance;
     int create_partitions;
     int commit_interval_ms;
@@ -91,56 +93,99 @@ typedef struct proc {
     int broker_timeout_s;
     bool quiet;
     bool verbose;
-    bool tty;
+    const char *metrics_addr;
+} proc_settings_t;
 
-    rd_kafka_t *consumer;
-    rd_kafka_t *producer;
-    rd_kafka_t *restorer;
-    fetch_nudge_t *nudge;         /* keeps the fetcher going through a backlog */
-    int32_t nudge_parts[FETCH_NUDGE_MAX_PARTITIONS]; /* assigned input partitions, nudged */
-    int n_nudge_parts;
-    int n_input;  /* partitions of the input topic */
-    int n_hourly; /* partitions of the internal topic */
-    in_part_t *in[MAX_PARTITIONS];
-    hr_part_t *hr[MAX_PARTITIONS];
-    bool in_txn;
-    bool in_rebalance;
-    bool awaiting_assignment; /* joined or revoked, the next assignment not yet received */
+typedef struct proc_loop { /* run.c */
+    int64_t started_ms;
     bool stopping;
     bool failed;
-    int64_t trouble_since_ms; /* first failed commit since the last good one, 0 = none */
+    bool tty; /* stderr is a terminal: the progress line */
+} proc_loop_t;
+
+typedef struct proc_health { /* watchdog.c */
+    atomic_llong busy_since_ms; /* the loop is inside a transaction call since (0: not) */
+    int busy_depth;             /* busy_begin/busy_end nest */
+    int64_t unblocked_ms;       /* end of the last call that blocked the loop (a commit...) */
     atomic_int brokers_down;    /* set by librdkafka's error callback */
     int64_t down_since_ms;      /* when we noticed; cleared when the broker answers again */
     int64_t up_again_ms;        /* when the cluster last answered again after an outage */
     int64_t last_probe_ms;
-    int64_t unblocked_ms;       /* end of the last call that blocked the loop (a commit...) */
+} proc_health_t;
+
+typedef struct proc_consumer { /* consumer.c */
+    rd_kafka_t *consumer;
+    fetch_nudge_t *nudge;         /* keeps the fetcher going through a backlog */
+    int32_t nudge_parts[FETCH_NUDGE_MAX_PARTITIONS]; /* assigned input partitions, nudged */
+    int n_nudge_parts;
+    bool in_rebalance;
+    bool awaiting_assignment; /* joined or revoked, the next assignment not yet received */
+    int64_t assigned_ms;
+    bool fenced;              /* the consumer fenced itself: replace it (consumer_replace) */
+    long replacements;
+} proc_consumer_t;
+
+typedef struct proc_txn { /* txn.c */
+    rd_kafka_t *producer;
+    bool in_txn;
     bool abort_pending;         /* a produce failed: the transaction must be aborted */
-    bool consumer_fenced;       /* the consumer fenced itself: replace it (replace_consumer) */
-    long consumer_replacements;
-    atomic_llong busy_since_ms; /* the loop is inside a transaction call since (0: not) */
-    int busy_depth;             /* busy_begin/busy_end nest */
+    int64_t trouble_since_ms; /* first failed commit since the last good one, 0 = none */
+    long records;  /* produced in the open transaction */
+    long consumed; /* consumed in the open transaction */
+    long delivery_errors;
+    char first_delivery_error[512];
+    long transactions;
+    long max_consumed; /* the most input one transaction carried: what a crash can re-read */
     long rewinds;
     int64_t last_commit_ms;
-    int64_t started_ms;
-    int64_t assigned_ms;
     int64_t last_output_commit_ms; /* last commit that carried records */
-    int64_t hwm_checked_ms;        /* finished(): when the internal topic's ends were last asked */
-    long txn_records;
-    long txn_consumed;
+} proc_txn_t;
 
-    wxbuf_t key, value;
-    /* counters */
-    long consumed_input, consumed_hourly, transactions, delivery_errors;
-    long max_txn_consumed; /* the most input one transaction carried: what a crash can re-read */
+typedef struct proc_state { /* snapshot.c */
+    rd_kafka_t *restorer;
+    in_part_t *in[MAX_PARTITIONS];
+    hr_part_t *hr[MAX_PARTITIONS];
+    int n_input;  /* partitions of the input topic */
+    int n_hourly; /* partitions of the internal topic */
+    long restores, snapshots_loaded, snapshot_bytes_written;
+} proc_state_t;
+
+typedef struct proc_input { /* input.c */
+    long consumed_input, consumed_hourly;
     int64_t first_input_ms, last_input_ms; /* for the rate in the summary */
+} proc_input_t;
+
+typedef struct proc_results { /* results.c */
+    wxbuf_t key, value; /* scratch for the record being produced (snapshots use value too) */
     long produced[T_COUNT];
     long dead_by_reason[DEAD_LETTER_REASON_COUNT];
-    char first_delivery_error[512];
-    /* --metrics (process_metrics.h): published from the loop, see publish_metrics */
-    const char *metrics_addr;
+} proc_results_t;
+
+typedef struct proc_eoi { /* end_of_input.c */
+    int64_t hwm_checked_ms;   /* internal_caught_up: when the internal topic's ends were asked */
+    int64_t caught_up_ms;     /* notice_caught_up last ran */
+    int64_t group_checked_ms; /* alone_in_group last asked the broker */
+    bool alone;               /* its answer then */
+} proc_eoi_t;
+
+typedef struct proc_report { /* report.c; --metrics: process_metrics.h */
+    int64_t progress_line_ms;
     process_metrics_t *metrics;
     int64_t metrics_ms;
-    long restores, snapshots_loaded, snapshot_bytes_written;
+    process_part_t metrics_parts[2 * MAX_PARTITIONS]; /* publish_metrics's gauges */
+} proc_report_t;
+
+typedef struct proc {
+    proc_settings_t set;
+    proc_loop_t loop;
+    proc_health_t health;
+    proc_consumer_t cons;
+    proc_txn_t txn;
+    proc_state_t state;
+    proc_input_t input;
+    proc_results_t res;
+    proc_eoi_t eoi;
+    proc_report_t rep;
 } proc_t;
 
 static int64_t now_ms(void)
@@ -150,12 +195,29 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The one rate-limit helper: true (and *last = now) once period_ms have passed since *last. */
+static inline bool proc_due(int64_t *last, int64_t now, int period_ms)
+{
+    if (now - *last < period_ms)
+        return false;
+    *last = now;
+    return true;
+}
+
+#define PROC_CAUGHT_UP_PERIOD_MS 500    /* notice_caught_up */
+#define PROC_BROKER_PROBE_PERIOD_MS 2000 /* check_brokers' probe, while the brokers are down */
+#define PROC_PROGRESS_PERIOD_MS 1000    /* progress_line */
+#define PROC_METRICS_PERIOD_MS 500      /* publish_metrics */
+/* Not chores but rate-limited questions inside finished: */
+#define PROC_GROUP_CHECK_PERIOD_MS 1000 /* alone_in_group's cached answer */
+#define PROC_HWM_CHECK_PERIOD_MS 200    /* internal_caught_up answers false until it is due */
+
 static void fail(proc_t *p, const char *fmt, const char *detail)
 {
-    if (!p->failed)
+    if (!p->loop.failed)
         wx_log(CMD, fmt, detail);
-    p->failed = true;
-    p->stopping = true;
+    p->loop.failed = true;
+    p->loop.stopping = true;
 }
 
 static int rewind_to_last_commit(proc_t *p);
@@ -164,23 +226,23 @@ static int rewind_to_last_commit(proc_t *p);
  * periods are measured from its end. */
 static void busy_begin(proc_t *p)
 {
-    if (p->busy_depth++ == 0)
-        atomic_store(&p->busy_since_ms, (long long)now_ms());
+    if (p->health.busy_depth++ == 0)
+        atomic_store(&p->health.busy_since_ms, (long long)now_ms());
 }
 
 static void busy_end(proc_t *p)
 {
-    if (--p->busy_depth > 0)
+    if (--p->health.busy_depth > 0)
         return;
-    atomic_store(&p->busy_since_ms, 0);
-    p->unblocked_ms = now_ms();
+    atomic_store(&p->health.busy_since_ms, 0);
+    p->health.unblocked_ms = now_ms();
 }
 
 /* A transaction call may block up to this long: never longer than --broker-timeout, so a lost
  * cluster ends the run in about that time. */
 static int call_timeout_ms(const proc_t *p, int wanted)
 {
-    int limit = p->broker_timeout_s * 1000;
+    int limit = p->set.broker_timeout_s * 1000;
     return wanted < limit ? wanted : limit;
 }
 
@@ -192,10 +254,10 @@ static int call_timeout_ms(const proc_t *p, int wanted)
 static void *watchdog(void *arg)
 {
     proc_t *p = arg;
-    const long long limit = (long long)p->broker_timeout_s * 1000 + 15000;
+    const long long limit = (long long)p->set.broker_timeout_s * 1000 + 15000;
     for (;;) {
         nanosleep(&(struct timespec){1, 0}, NULL);
-        long long since = atomic_load(&p->busy_since_ms);
+        long long since = atomic_load(&p->health.busy_since_ms);
         if (since && now_ms() - since > limit) {
             fprintf(stderr, "wxstream process: a Kafka call has not returned for %lld s "
                             "(more than --broker-timeout + 15 s); exiting — a restart resumes "
@@ -222,30 +284,30 @@ static void produce_h(proc_t *p, const char *topic, int32_t partition, const voi
         rd_kafka_resp_err_t err;
         if (offset_header)
             err = rd_kafka_producev(
-                p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                p->txn.producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                 RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
                 RD_KAFKA_V_HEADER(SNAPSHOT_OFFSET_HEADER, offset_header, -1),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         else
             err = rd_kafka_producev(
-                p->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                p->txn.producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                 RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (!err)
             break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            rd_kafka_poll(p->producer, 50);
+            rd_kafka_poll(p->txn.producer, 50);
             continue;
         }
         if (err == RD_KAFKA_RESP_ERR__STATE) {
             /* The transaction already needs aborting (a produce failed): rewind, do not die. */
-            p->abort_pending = true;
+            p->txn.abort_pending = true;
             return;
         }
         fail(p, "producing failed: %s", rd_kafka_err2str(err));
         return;
     }
-    p->txn_records++;
+    p->txn.records++;
 }
 
 static void produce(proc_t *p, const char *topic, int32_t partition, const void *key,
@@ -256,9 +318,9 @@ static void produce(proc_t *p, const char *topic, int32_t partition, const void 
 
 static void produce_result(proc_t *p, int which)
 {
-    produce(p, p->results[which], RD_KAFKA_PARTITION_UA, p->key.len ? p->key.data : NULL,
-            p->key.len, p->value.data, p->value.len);
-    p->produced[which]++;
+    produce(p, p->set.results[which], RD_KAFKA_PARTITION_UA, p->res.key.len ? p->res.key.data : NULL,
+            p->res.key.len, p->res.value.data, p->res.value.len);
+    p->res.produced[which]++;
 }
 
 /* The context of a stream part's callbacks: the process and the partition, so dead letters can
@@ -272,37 +334,37 @@ typedef struct route {
 static void on_hourly(void *ctx, const hourly_result_t *r)
 {
     proc_t *p = ((route_t *)ctx)->p;
-    wxbuf_reset(&p->key);
-    wxbuf_reset(&p->value);
-    json_results_hourly_key(r, &p->key);
-    json_results_hourly(r, &p->value);
+    wxbuf_reset(&p->res.key);
+    wxbuf_reset(&p->res.value);
+    json_results_hourly_key(r, &p->res.key);
+    json_results_hourly(r, &p->res.value);
     produce_result(p, T_OUTPUT);
     /* The summary for the hour stage, keyed by the hour so one hour meets in one partition. */
     char hour[32];
     hottest_entry_t e = hottest_entry_from_hourly(r);
     wx_time_iso(r->key.start, hour, sizeof hour);
-    wxbuf_reset(&p->value);
-    hour_stage_encode_summary(r->key.start, &e, &p->value);
-    produce(p, p->hourly, RD_KAFKA_PARTITION_UA, hour, strlen(hour), p->value.data, p->value.len);
+    wxbuf_reset(&p->res.value);
+    hour_stage_encode_summary(r->key.start, &e, &p->res.value);
+    produce(p, p->set.hourly, RD_KAFKA_PARTITION_UA, hour, strlen(hour), p->res.value.data, p->res.value.len);
 }
 
 static void on_outlier(void *ctx, const outlier_event_t *o)
 {
     proc_t *p = ((route_t *)ctx)->p;
-    wxbuf_reset(&p->key);
-    wxbuf_reset(&p->value);
-    json_results_outlier_key(o, &p->key);
-    json_results_outlier(o, &p->value);
+    wxbuf_reset(&p->res.key);
+    wxbuf_reset(&p->res.value);
+    json_results_outlier_key(o, &p->res.key);
+    json_results_outlier(o, &p->res.value);
     produce_result(p, T_OUTLIERS);
 }
 
 static void on_hottest(void *ctx, const hottest_result_t *r)
 {
     proc_t *p = ctx;
-    wxbuf_reset(&p->key);
-    wxbuf_reset(&p->value);
-    json_results_hottest_key(r, &p->key);
-    json_results_hottest(r, &p->value);
+    wxbuf_reset(&p->res.key);
+    wxbuf_reset(&p->res.value);
+    json_results_hottest_key(r, &p->res.key);
+    json_results_hottest(r, &p->res.value);
     produce_result(p, T_MAXTEMP);
 }
 
@@ -310,14 +372,14 @@ static void write_dead(proc_t *p, const dead_letter_t *d)
 {
     int reason = dead_letter_reason_index(d->reason);
     if (reason >= 0)
-        p->dead_by_reason[reason]++;
-    wxbuf_reset(&p->key);
-    wxbuf_reset(&p->value);
+        p->res.dead_by_reason[reason]++;
+    wxbuf_reset(&p->res.key);
+    wxbuf_reset(&p->res.value);
     if (d->wban) {
         char w[16];
-        wxbuf_puts(&p->key, json_results_wban(d->wban, w, sizeof w));
+        wxbuf_puts(&p->res.key, json_results_wban(d->wban, w, sizeof w));
     }
-    json_results_dead_letter(d, &p->value);
+    json_results_dead_letter(d, &p->res.value);
     produce_result(p, T_DEADLETTER);
 }
 
@@ -396,10 +458,10 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
      * may hang in librdkafka < 2.3 when the leader is down: the watchdog bounds that. */
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t qerr =
-        rd_kafka_query_watermark_offsets(p->restorer, p->changelog, 0, &lo, &hi,
+        rd_kafka_query_watermark_offsets(p->state.restorer, p->set.changelog, 0, &lo, &hi,
                                          call_timeout_ms(p, 30000));
     if (qerr) {
-        wx_log(CMD, "restoring state: %s: %s", p->changelog, rd_kafka_err2str(qerr));
+        wx_log(CMD, "restoring state: %s: %s", p->set.changelog, rd_kafka_err2str(qerr));
         return -1;
     }
     if (hi <= lo)
@@ -407,14 +469,14 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
     /* The assigned partition needs its leader known, or librdkafka waits for its next timed
      * offset query (half a second, seen in about one restart in three): hold a handle on the
      * topic and fetch its metadata first. An error here only costs that wait. */
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->restorer, p->changelog, NULL);
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->state.restorer, p->set.changelog, NULL);
     const struct rd_kafka_metadata *md = NULL;
-    if (rkt && rd_kafka_metadata(p->restorer, 0, rkt, &md, call_timeout_ms(p, 10000)) ==
+    if (rkt && rd_kafka_metadata(p->state.restorer, 0, rkt, &md, call_timeout_ms(p, 10000)) ==
                    RD_KAFKA_RESP_ERR_NO_ERROR)
         rd_kafka_metadata_destroy(md);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, p->changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_resp_err_t err = rd_kafka_assign(p->restorer, l);
+    rd_kafka_topic_partition_list_add(l, p->set.changelog, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_resp_err_t err = rd_kafka_assign(p->state.restorer, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (err) {
         wx_log(CMD, "restoring state: %s", rd_kafka_err2str(err));
@@ -425,17 +487,17 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
     int rc = -1;
     for (;;) {
         if (now_ms() > deadline_ms) {
-            wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->changelog);
+            wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->set.changelog);
             break;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->restorer, 100);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->state.restorer, 100);
         if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (m)
                 rd_kafka_message_destroy(m);
             /* Done once the position has passed every record there was when we started. */
             rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
-            rd_kafka_topic_partition_list_add(pos, p->changelog, 0);
-            bool done = rd_kafka_position(p->restorer, pos) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            rd_kafka_topic_partition_list_add(pos, p->set.changelog, 0);
+            bool done = rd_kafka_position(p->state.restorer, pos) == RD_KAFKA_RESP_ERR_NO_ERROR &&
                         pos->elems[0].offset >= hi;
             rd_kafka_topic_partition_list_destroy(pos);
             if (done) {
@@ -446,7 +508,7 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
         }
         if (m->err) {
             rd_kafka_resp_err_t e = m->err;
-            wx_log(CMD, "restoring state from %s: %s", p->changelog, rd_kafka_message_errstr(m));
+            wx_log(CMD, "restoring state from %s: %s", p->set.changelog, rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             if (e == RD_KAFKA_RESP_ERR__TRANSPORT)
                 continue;
@@ -471,7 +533,7 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
         rd_kafka_message_destroy(m);
     }
 done:
-    rd_kafka_assign(p->restorer, NULL);
+    rd_kafka_assign(p->state.restorer, NULL);
     if (rkt)
         rd_kafka_topic_destroy(rkt);
     return rc;
@@ -487,9 +549,9 @@ static int committed_offsets(proc_t *p, rd_kafka_topic_partition_list_t *c, char
 {
     int rc = -1;
     char err[256];
-    rd_kafka_queue_t *q = rd_kafka_queue_new(p->producer);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p->txn.producer);
     rd_kafka_AdminOptions_t *o =
-        rd_kafka_AdminOptions_new(p->producer, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+        rd_kafka_AdminOptions_new(p->txn.producer, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_event_t *ev = NULL;
     rd_kafka_error_t *e = o ? rd_kafka_AdminOptions_set_require_stable_offsets(o, 1) : NULL;
     if (!q || !o || e ||
@@ -499,8 +561,8 @@ static int committed_offsets(proc_t *p, rd_kafka_topic_partition_list_t *c, char
                  e ? rd_kafka_error_string(e) : "cannot set up the request");
         goto done;
     }
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(p->group, c);
-    rd_kafka_ListConsumerGroupOffsets(p->producer, &req, 1, o, q);
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(p->set.group, c);
+    rd_kafka_ListConsumerGroupOffsets(p->txn.producer, &req, 1, o, q);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
     ev = rd_kafka_queue_poll(q, call_timeout_ms(p, 10000) + 2000);
     if (!ev || rd_kafka_event_error(ev)) {
@@ -588,18 +650,18 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
         return -1;
     }
     for (int i = 0; i < parts->cnt; i++) {
-        bool input = !strcmp(parts->elems[i].topic, p->input);
+        bool input = !strcmp(parts->elems[i].topic, p->set.input);
         snapshot_key(w[i].key, sizeof w[i].key, input ? "in" : "hr", parts->elems[i].partition);
     }
     int64_t t0 = now_ms();
-    int64_t deadline = t0 + p->broker_timeout_s * 1000LL;
+    int64_t deadline = t0 + p->set.broker_timeout_s * 1000LL;
     int rc = -1, attempts = 0, unchecked = 0;
     bool said_mismatch = false, said_error = false;
     char why[600] = "";
     busy_begin(p);
     for (;;) {
         /* Each attempt is bounded by its own calls' timeouts: a new phase for the watchdog. */
-        atomic_store(&p->busy_since_ms, (long long)now_ms());
+        atomic_store(&p->health.busy_since_ms, (long long)now_ms());
         attempts++;
         bool agree = false, mismatch = false;
         if (committed_offsets(p, c, why, sizeof why) == 0 &&
@@ -622,7 +684,7 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
                 break;
             }
         } else if (!why[0]) {
-            snprintf(why, sizeof why, "the changelog %s could not be read", p->changelog);
+            snprintf(why, sizeof why, "the changelog %s could not be read", p->set.changelog);
         }
         if (agree) {
             rc = 0;
@@ -661,18 +723,18 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
             break;
         }
         int64_t covered = resume_offset(&w[i], c->elems[i].offset);
-        if (covered >= 0 && c->elems[i].offset < 0 && !p->quiet)
+        if (covered >= 0 && c->elems[i].offset < 0 && !p->set.quiet)
             wx_log(CMD, "%s/%d has no committed offset: resuming at offset %" PRId64 ", where its "
                         "state snapshot ends (the group's offsets expired or were deleted?)",
                    parts->elems[i].topic, (int)parts->elems[i].partition, covered);
-        if (!strcmp(parts->elems[i].topic, p->input)) {
+        if (!strcmp(parts->elems[i].topic, p->set.input)) {
             in_part_t *ip = calloc(1, sizeof *ip);
             if (!ip) {
                 rc = -1;
                 break;
             }
-            ip->sp = w[i].found ? stream_part_load(w[i].value, w[i].len, &p->cfg)
-                                : stream_part_new(&p->cfg);
+            ip->sp = w[i].found ? stream_part_load(w[i].value, w[i].len, &p->set.cfg)
+                                : stream_part_new(&p->set.cfg);
             if (!ip->sp) {
                 wx_log(CMD, "state snapshot %s is unreadable", w[i].key);
                 free(ip);
@@ -682,19 +744,19 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
             ip->covered = covered;
             ip->last_msg_ms = now_ms();
             ip->reported = (wxbuf_t)WXBUF_INIT;
-            p->in[part] = ip;
+            p->state.in[part] = ip;
         } else {
             hr_part_t *hp = calloc(1, sizeof *hp);
             if (!hp) {
                 rc = -1;
                 break;
             }
-            wx_time_t keep = (wx_time_t)p->correct_hours * WX_HOUR;
+            wx_time_t keep = (wx_time_t)p->set.correct_hours * WX_HOUR;
             hp->hs = w[i].found ? hour_stage_load(w[i].value, w[i].len, keep) : hour_stage_new();
             if (hp->hs && !w[i].found)
                 hour_stage_set_corrections(hp->hs, keep);
-            for (int k = 0; hp->hs && k < p->n_expected; k++)
-                if (hour_stage_expect(hp->hs, p->expected[k]) != 0) {
+            for (int k = 0; hp->hs && k < p->set.n_expected; k++)
+                if (hour_stage_expect(hp->hs, p->set.expected[k]) != 0) {
                     hour_stage_destroy(hp->hs);
                     hp->hs = NULL;
                 }
@@ -706,16 +768,16 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
             }
             hp->covered = covered;
             hp->last_msg_ms = now_ms();
-            p->hr[part] = hp;
+            p->state.hr[part] = hp;
         }
         restored += w[i].found;
         unchecked += w[i].found && !w[i].has_offset;
         if (resume && i < resume->cnt)
             resume->elems[i].offset = covered >= 0 ? covered : RD_KAFKA_OFFSET_BEGINNING;
     }
-    p->restores++;
-    p->snapshots_loaded += restored;
-    if (!p->quiet && rc == 0) {
+    p->state.restores++;
+    p->state.snapshots_loaded += restored;
+    if (!p->set.quiet && rc == 0) {
         wx_log(CMD, "assigned %d partitions (%d restored from snapshots) in %" PRId64 " ms",
                parts->cnt, restored, now_ms() - t0);
         if (unchecked > 0)
@@ -732,16 +794,16 @@ static int restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
 static void drop_state(proc_t *p)
 {
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i]) {
-            stream_part_destroy(p->in[i]->sp);
-            wxbuf_free(&p->in[i]->reported);
-            free(p->in[i]);
-            p->in[i] = NULL;
+        if (p->state.in[i]) {
+            stream_part_destroy(p->state.in[i]->sp);
+            wxbuf_free(&p->state.in[i]->reported);
+            free(p->state.in[i]);
+            p->state.in[i] = NULL;
         }
-        if (p->hr[i]) {
-            hour_stage_destroy(p->hr[i]->hs);
-            free(p->hr[i]);
-            p->hr[i] = NULL;
+        if (p->state.hr[i]) {
+            hour_stage_destroy(p->state.hr[i]->hs);
+            free(p->state.hr[i]);
+            p->state.hr[i] = NULL;
         }
     }
 }
@@ -761,16 +823,16 @@ static void drop_state(proc_t *p)
  * failed) when it cannot be aborted. */
 static bool abort_txn(proc_t *p)
 {
-    if (!p->trouble_since_ms)
-        p->trouble_since_ms = now_ms();
+    if (!p->txn.trouble_since_ms)
+        p->txn.trouble_since_ms = now_ms();
     for (;;) {
-        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->producer, call_timeout_ms(p, 30000));
+        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->txn.producer, call_timeout_ms(p, 30000));
         if (!e2)
             break;
         /* librdkafka 2.0 flags a timed-out abort as abortable, not retriable, and a second
          * abort succeeds: retry anything but a fatal error, within --broker-timeout. */
         bool retry = !rd_kafka_error_is_fatal(e2) &&
-                     now_ms() - p->trouble_since_ms <= p->broker_timeout_s * 1000LL;
+                     now_ms() - p->txn.trouble_since_ms <= p->set.broker_timeout_s * 1000LL;
         wx_log(CMD, "aborting the transaction: %s", rd_kafka_error_string(e2));
         rd_kafka_error_destroy(e2);
         if (!retry) {
@@ -778,22 +840,22 @@ static bool abort_txn(proc_t *p)
             return false;
         }
     }
-    p->in_txn = false;
-    p->delivery_errors = 0; /* the aborted records' reports */
-    p->abort_pending = false;
-    process_metrics_aborted(p->metrics);
+    p->txn.in_txn = false;
+    p->txn.delivery_errors = 0; /* the aborted records' reports */
+    p->txn.abort_pending = false;
+    process_metrics_aborted(p->rep.metrics);
     return true;
 }
 
 static bool abort_and_rewind(proc_t *p, const char *why)
 {
-    if (!p->quiet)
+    if (!p->set.quiet)
         wx_log(CMD, "%s; aborting the transaction and resuming from the last commit", why);
     if (!abort_txn(p))
         return true;
-    p->rewinds++;
+    p->txn.rewinds++;
     /* In a revocation the partitions are being dropped anyway; their next owner restores. */
-    if (!p->in_rebalance && rewind_to_last_commit(p) != 0)
+    if (!p->cons.in_rebalance && rewind_to_last_commit(p) != 0)
         fail(p, "%s", "could not resume from the last commit");
     return true;
 }
@@ -803,15 +865,15 @@ static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
     char msg[600];
     snprintf(msg, sizeof msg, "%s: %s", what, rd_kafka_error_string(error));
     int64_t now = now_ms();
-    if (!p->trouble_since_ms)
-        p->trouble_since_ms = now;
-    if (now - p->trouble_since_ms > p->broker_timeout_s * 1000LL) {
+    if (!p->txn.trouble_since_ms)
+        p->txn.trouble_since_ms = now;
+    if (now - p->txn.trouble_since_ms > p->set.broker_timeout_s * 1000LL) {
         rd_kafka_error_destroy(error);
         fail(p, "%s; giving up after --broker-timeout", msg);
         return true;
     }
     if (rd_kafka_error_is_retriable(error) && !rd_kafka_error_txn_requires_abort(error)) {
-        if (!p->quiet)
+        if (!p->set.quiet)
             wx_log(CMD, "%s (retrying)", msg);
         rd_kafka_error_destroy(error);
         nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
@@ -829,17 +891,17 @@ static bool txn_error(proc_t *p, rd_kafka_error_t *error, const char *what)
 
 static void begin(proc_t *p)
 {
-    if (p->in_txn || p->failed)
+    if (p->txn.in_txn || p->loop.failed)
         return;
-    rd_kafka_error_t *e = rd_kafka_begin_transaction(p->producer);
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(p->txn.producer);
     if (e) {
         rd_kafka_error_destroy(e);
         fail(p, "%s", "begin transaction failed");
         return;
     }
-    p->in_txn = true;
-    p->txn_records = 0;
-    p->txn_consumed = 0;
+    p->txn.in_txn = true;
+    p->txn.records = 0;
+    p->txn.consumed = 0;
 }
 
 static int64_t quiet_since(const proc_t *p, int64_t last_msg_ms);
@@ -853,12 +915,12 @@ static void report_progress(proc_t *p)
     int64_t now = now_ms();
     hour_stage_station_t st[256];
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        in_part_t *ip = p->in[i];
+        in_part_t *ip = p->state.in[i];
         if (!ip)
             continue;
         size_t n = stream_part_station_count(ip->sp);
         ip->ready = ip->ready || ip->eof || n > 0 || stream_part_flushed(ip->sp);
-        wxbuf_reset(&p->value);
+        wxbuf_reset(&p->res.value);
         hour_stage_station_t *list = n <= sizeof st / sizeof st[0] ? st : malloc(n * sizeof *list);
         if (!list) {
             fail(p, "%s", "out of memory");
@@ -870,22 +932,22 @@ static void report_progress(proc_t *p)
             list[k].upto = sp.upto;
             /* With --exit-idle a quiet partition is flushed instead (flush_quiet_inputs):
              * marking it idle first could decide hours before its last summaries are out. */
-            int64_t seen = sp.seen == STREAM_TICK_UNKNOWN ? p->assigned_ms : sp.seen;
-            if (p->exit_idle_s == 0 && ip->eof && p->idle_timeout_s > 0 &&
-                now - quiet_since(p, seen) >= p->idle_timeout_s * 1000LL)
+            int64_t seen = sp.seen == STREAM_TICK_UNKNOWN ? p->cons.assigned_ms : sp.seen;
+            if (p->set.exit_idle_s == 0 && ip->eof && p->set.idle_timeout_s > 0 &&
+                now - quiet_since(p, seen) >= p->set.idle_timeout_s * 1000LL)
                 list[k].upto = WX_TIME_MAX;
         }
-        hour_stage_encode_report(i, p->n_input, ip->ready ? WX_TIME_MAX : WX_TIME_MIN, list, n,
-                                 &p->value);
+        hour_stage_encode_report(i, p->state.n_input, ip->ready ? WX_TIME_MAX : WX_TIME_MIN, list, n,
+                                 &p->res.value);
         if (list != st)
             free(list);
-        if (ip->reported.len == p->value.len &&
-            memcmp(ip->reported.data, p->value.data, p->value.len) == 0)
+        if (ip->reported.len == p->res.value.len &&
+            memcmp(ip->reported.data, p->res.value.data, p->res.value.len) == 0)
             continue;
-        for (int q = 0; q < p->n_hourly; q++)
-            produce(p, p->hourly, q, NULL, 0, p->value.data, p->value.len);
+        for (int q = 0; q < p->state.n_hourly; q++)
+            produce(p, p->set.hourly, q, NULL, 0, p->res.value.data, p->res.value.len);
         wxbuf_reset(&ip->reported);
-        wxbuf_append(&ip->reported, p->value.data, p->value.len);
+        wxbuf_append(&ip->reported, p->res.value.data, p->res.value.len);
     }
 }
 
@@ -895,18 +957,18 @@ static void publish_metrics(proc_t *p, int64_t now);
 
 static void commit(proc_t *p)
 {
-    if (!p->in_txn || p->failed)
+    if (!p->txn.in_txn || p->loop.failed)
         return;
     double t0 = process_metrics_clock();
-    long before = p->transactions;
+    long before = p->txn.transactions;
     busy_begin(p);
     commit_body(p);
     busy_end(p);
-    if (p->transactions != before) {
-        process_metrics_committed(p->metrics, process_metrics_clock() - t0);
+    if (p->txn.transactions != before) {
+        process_metrics_committed(p->rep.metrics, process_metrics_clock() - t0);
         /* The counts that came with this commit (snapshot bytes...) go out with it, so a
          * scrape never shows the commit without them. */
-        p->metrics_ms = 0;
+        p->rep.metrics_ms = 0;
         publish_metrics(p, now_ms());
     }
 }
@@ -914,37 +976,37 @@ static void commit(proc_t *p)
 static void commit_body(proc_t *p)
 {
     int64_t t0 = now_ms();
-    if (p->abort_pending) {
+    if (p->txn.abort_pending) {
         abort_and_rewind(p, "a record could not be produced in this transaction");
         return;
     }
     report_progress(p);
     /* --stations: a listed station that has not reported for the idle timeout since the
      * assignment stops holding MaxTemp back (restore lists them again). */
-    bool forget = p->n_expected > 0 && p->idle_timeout_s > 0 &&
-                  now_ms() - p->assigned_ms >= p->idle_timeout_s * 1000LL;
+    bool forget = p->set.n_expected > 0 && p->set.idle_timeout_s > 0 &&
+                  now_ms() - p->cons.assigned_ms >= p->set.idle_timeout_s * 1000LL;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->hr[i]) {
+        if (p->state.hr[i]) {
             if (forget)
-                hour_stage_forget_expected(p->hr[i]->hs);
-            if (hour_stage_emit(p->hr[i]->hs, on_hottest, p) > 0)
-                p->hr[i]->dirty = true;
+                hour_stage_forget_expected(p->state.hr[i]->hs);
+            if (hour_stage_emit(p->state.hr[i]->hs, on_hottest, p) > 0)
+                p->state.hr[i]->dirty = true;
         }
     }
     /* Where each assigned partition stands: what this transaction commits as its offset, and
      * what the snapshot committed with it must say it covers. */
     rd_kafka_topic_partition_list_t *assigned = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_assignment(p->consumer, &assigned);
+    rd_kafka_resp_err_t err = rd_kafka_assignment(p->cons.consumer, &assigned);
     if (err) {
         fail(p, "reading the assignment: %s", rd_kafka_err2str(err));
         return;
     }
-    rd_kafka_position(p->consumer, assigned);
+    rd_kafka_position(p->cons.consumer, assigned);
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i])
-            p->in[i]->pos = -1;
-        if (p->hr[i])
-            p->hr[i]->pos = -1;
+        if (p->state.in[i])
+            p->state.in[i]->pos = -1;
+        if (p->state.hr[i])
+            p->state.hr[i]->pos = -1;
     }
     rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(assigned->cnt);
     for (int i = 0; i < assigned->cnt; i++) {
@@ -952,11 +1014,11 @@ static void commit_body(proc_t *p)
         if (a->offset < 0 || a->partition < 0 || a->partition >= MAX_PARTITIONS)
             continue;
         rd_kafka_topic_partition_list_add(offsets, a->topic, a->partition)->offset = a->offset;
-        if (!strcmp(a->topic, p->input)) {
-            if (p->in[a->partition])
-                p->in[a->partition]->pos = a->offset;
-        } else if (p->hr[a->partition]) {
-            p->hr[a->partition]->pos = a->offset;
+        if (!strcmp(a->topic, p->set.input)) {
+            if (p->state.in[a->partition])
+                p->state.in[a->partition]->pos = a->offset;
+        } else if (p->state.hr[a->partition]) {
+            p->state.hr[a->partition]->pos = a->offset;
         }
     }
     rd_kafka_topic_partition_list_destroy(assigned);
@@ -966,51 +1028,51 @@ static void commit_body(proc_t *p)
      * is unknown nothing is committed for the partition and its snapshot keeps its offset. */
     char key[64], covered[24];
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        in_part_t *ip = p->in[i];
+        in_part_t *ip = p->state.in[i];
         if (ip && (ip->dirty || (ip->pos >= 0 && ip->pos != ip->covered))) {
             if (ip->pos >= 0)
                 ip->covered = ip->pos;
-            wxbuf_reset(&p->value);
-            stream_part_save(ip->sp, &p->value);
-            p->snapshot_bytes_written += (long)(ip->snapshot_bytes = p->value.len);
+            wxbuf_reset(&p->res.value);
+            stream_part_save(ip->sp, &p->res.value);
+            p->state.snapshot_bytes_written += (long)(ip->snapshot_bytes = p->res.value.len);
             snapshot_key(key, sizeof key, "in", i);
             snprintf(covered, sizeof covered, "%" PRId64, ip->covered);
-            produce_h(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len, covered);
+            produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data, p->res.value.len, covered);
             ip->dirty = false;
         }
-        hr_part_t *hp = p->hr[i];
+        hr_part_t *hp = p->state.hr[i];
         if (hp && (hp->dirty || (hp->pos >= 0 && hp->pos != hp->covered))) {
             if (hp->pos >= 0)
                 hp->covered = hp->pos;
-            wxbuf_reset(&p->value);
-            hour_stage_save(hp->hs, &p->value);
-            p->snapshot_bytes_written += (long)(hp->snapshot_bytes = p->value.len);
+            wxbuf_reset(&p->res.value);
+            hour_stage_save(hp->hs, &p->res.value);
+            p->state.snapshot_bytes_written += (long)(hp->snapshot_bytes = p->res.value.len);
             snapshot_key(key, sizeof key, "hr", i);
             snprintf(covered, sizeof covered, "%" PRId64, hp->covered);
-            produce_h(p, p->changelog, 0, key, strlen(key), p->value.data, p->value.len, covered);
+            produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data, p->res.value.len, covered);
             hp->dirty = false;
         }
     }
-    if (p->value.failed || p->key.failed) {
+    if (p->res.value.failed || p->res.key.failed) {
         rd_kafka_topic_partition_list_destroy(offsets);
         fail(p, "%s", "out of memory while formatting records");
         return;
     }
     /* A record of this transaction (a snapshot, a result) was refused: committing the offsets
      * without it would lose it. Teardown aborts the transaction instead. */
-    if (p->failed) {
+    if (p->loop.failed) {
         rd_kafka_topic_partition_list_destroy(offsets);
         return;
     }
     /* Likewise when the transaction already needs aborting: never send its offsets. */
-    if (p->abort_pending) {
+    if (p->txn.abort_pending) {
         rd_kafka_topic_partition_list_destroy(offsets);
         abort_and_rewind(p, "a record could not be produced in this transaction");
         return;
     }
     while (offsets->cnt > 0) {
-        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->consumer);
-        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->producer, offsets, md,
+        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(p->cons.consumer);
+        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p->txn.producer, offsets, md,
                                                                   call_timeout_ms(p, 30000));
         rd_kafka_consumer_group_metadata_destroy(md);
         if (!e)
@@ -1022,28 +1084,28 @@ static void commit_body(proc_t *p)
     }
     rd_kafka_topic_partition_list_destroy(offsets);
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->producer, call_timeout_ms(p, 60000));
+        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->txn.producer, call_timeout_ms(p, 60000));
         if (!e)
             break;
         if (txn_error(p, e, "commit transaction"))
             return;
     }
-    if (p->delivery_errors) {
+    if (p->txn.delivery_errors) {
         /* librdkafka fails the commit when a message failed; this is a second line of defence. */
-        fail(p, "a result could not be delivered: %s", p->first_delivery_error);
+        fail(p, "a result could not be delivered: %s", p->txn.first_delivery_error);
         return;
     }
-    p->trouble_since_ms = 0;
-    p->in_txn = false;
-    p->transactions++;
-    if (p->txn_consumed > p->max_txn_consumed)
-        p->max_txn_consumed = p->txn_consumed;
-    p->last_commit_ms = now_ms();
-    if (p->verbose)
+    p->txn.trouble_since_ms = 0;
+    p->txn.in_txn = false;
+    p->txn.transactions++;
+    if (p->txn.consumed > p->txn.max_consumed)
+        p->txn.max_consumed = p->txn.consumed;
+    p->txn.last_commit_ms = now_ms();
+    if (p->set.verbose)
         wx_log(CMD, "transaction %ld committed in %" PRId64 " ms: %ld records consumed, %ld produced",
-               p->transactions, p->last_commit_ms - t0, p->txn_consumed, p->txn_records);
-    if (p->txn_records > 0)
-        p->last_output_commit_ms = p->last_commit_ms;
+               p->txn.transactions, p->txn.last_commit_ms - t0, p->txn.consumed, p->txn.records);
+    if (p->txn.records > 0)
+        p->txn.last_output_commit_ms = p->txn.last_commit_ms;
 }
 
 /* librdkafka's own errors (called from its threads: only set flags here). */
@@ -1053,35 +1115,35 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     (void)reason;
     proc_t *p = opaque;
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        atomic_store(&p->brokers_down, 1);
+        atomic_store(&p->health.brokers_down, 1);
 }
 
 /* With the brokers down, nothing else would notice an idle processor waiting forever: check
  * every 2 s whether the cluster answers again, and give up after --broker-timeout. */
 static void check_brokers(proc_t *p, int64_t now)
 {
-    if (atomic_exchange(&p->brokers_down, 0) && !p->down_since_ms) {
-        p->down_since_ms = now;
-        if (!p->quiet)
+    if (atomic_exchange(&p->health.brokers_down, 0) && !p->health.down_since_ms) {
+        p->health.down_since_ms = now;
+        if (!p->set.quiet)
             wx_log(CMD, "all brokers are down; waiting up to %d s (--broker-timeout)",
-                   p->broker_timeout_s);
+                   p->set.broker_timeout_s);
     }
-    if (!p->down_since_ms || now - p->last_probe_ms < 2000)
+    if (!p->health.down_since_ms ||
+        !proc_due(&p->health.last_probe_ms, now, PROC_BROKER_PROBE_PERIOD_MS))
         return;
-    p->last_probe_ms = now;
     const struct rd_kafka_metadata *md = NULL;
-    if (rd_kafka_metadata(p->producer, 0, NULL, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_metadata(p->txn.producer, 0, NULL, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_metadata_destroy(md);
-        if (!p->quiet)
+        if (!p->set.quiet)
             wx_log(CMD, "the cluster answers again after %" PRId64 " s",
-                   (now - p->down_since_ms) / 1000);
-        p->down_since_ms = 0;
-        p->up_again_ms = now;
+                   (now - p->health.down_since_ms) / 1000);
+        p->health.down_since_ms = 0;
+        p->health.up_again_ms = now;
         return;
     }
-    if (now - p->down_since_ms > p->broker_timeout_s * 1000LL) {
+    if (now - p->health.down_since_ms > p->set.broker_timeout_s * 1000LL) {
         char msg[160];
-        snprintf(msg, sizeof msg, "no broker reachable for %" PRId64 " s", (now - p->down_since_ms) / 1000);
+        snprintf(msg, sizeof msg, "no broker reachable for %" PRId64 " s", (now - p->health.down_since_ms) / 1000);
         fail(p, "%s; giving up (--broker-timeout)", msg);
     }
 }
@@ -1091,10 +1153,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     (void)rk;
     proc_t *p = opaque;
     if (m->err) {
-        if (!p->delivery_errors)
-            snprintf(p->first_delivery_error, sizeof p->first_delivery_error, "%s: %s",
+        if (!p->txn.delivery_errors)
+            snprintf(p->txn.first_delivery_error, sizeof p->txn.first_delivery_error, "%s: %s",
                      rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
-        p->delivery_errors++;
+        p->txn.delivery_errors++;
     }
 }
 
@@ -1103,7 +1165,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void log_resume_points(proc_t *p, const rd_kafka_topic_partition_list_t *parts)
 {
     for (int i = 0; i < parts->cnt; i++)
-        if (!strcmp(parts->elems[i].topic, p->input))
+        if (!strcmp(parts->elems[i].topic, p->set.input))
             wx_log(CMD, "input %s/%d resumes at offset %" PRId64, parts->elems[i].topic,
                    (int)parts->elems[i].partition,
                    parts->elems[i].offset < 0 ? 0 : parts->elems[i].offset);
@@ -1113,7 +1175,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     proc_t *p = opaque;
-    p->in_rebalance = true;
+    p->cons.in_rebalance = true;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         /* Resume exactly at the committed offsets the restored state was checked against. */
         if (restore(p, parts, parts) != 0) {
@@ -1122,45 +1184,45 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             return;
         }
         rd_kafka_assign(rk, parts);
-        p->n_nudge_parts = 0;
+        p->cons.n_nudge_parts = 0;
         for (int i = 0; i < parts->cnt; i++)
-            if (!strcmp(parts->elems[i].topic, p->input) &&
-                p->n_nudge_parts < (int)(sizeof p->nudge_parts / sizeof p->nudge_parts[0]))
-                p->nudge_parts[p->n_nudge_parts++] = parts->elems[i].partition;
-        if (!p->quiet)
+            if (!strcmp(parts->elems[i].topic, p->set.input) &&
+                p->cons.n_nudge_parts < (int)(sizeof p->cons.nudge_parts / sizeof p->cons.nudge_parts[0]))
+                p->cons.nudge_parts[p->cons.n_nudge_parts++] = parts->elems[i].partition;
+        if (!p->set.quiet)
             log_resume_points(p, parts);
-        p->assigned_ms = now_ms();
-        p->awaiting_assignment = false;
+        p->cons.assigned_ms = now_ms();
+        p->cons.awaiting_assignment = false;
         begin(p);
     } else {
         if (rd_kafka_assignment_lost(rk)) {
             /* The session timed out or the member was fenced: the partitions may already be
              * someone else's, and a commit now could only be refused or race their new owner.
              * What was not committed is done again by whoever restores them. */
-            if (!p->quiet)
+            if (!p->set.quiet)
                 wx_log(CMD, "%d partitions lost (session timed out or fenced): aborting what "
                             "was not committed; their next owner resumes from the last commit",
                        parts->cnt);
-            if (p->in_txn) {
+            if (p->txn.in_txn) {
                 busy_begin(p);
                 abort_txn(p);
                 busy_end(p);
             }
         } else {
-            if (!p->quiet)
+            if (!p->set.quiet)
                 wx_log(CMD, "%d partitions revoked: committing what they produced", parts->cnt);
             /* Everything consumed so far is committed with its state before the partitions go. */
             commit(p);
         }
         drop_state(p);
         rd_kafka_assign(rk, NULL);
-        p->n_nudge_parts = 0;
-        p->awaiting_assignment = true;
-        p->assigned_ms = now_ms();
-        if (!p->stopping)
+        p->cons.n_nudge_parts = 0;
+        p->cons.awaiting_assignment = true;
+        p->cons.assigned_ms = now_ms();
+        if (!p->loop.stopping)
             begin(p);
     }
-    p->in_rebalance = false;
+    p->cons.in_rebalance = false;
 }
 
 /* After an aborted transaction: throw the in-memory state away, load the last committed
@@ -1168,16 +1230,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static int rewind_to_last_commit(proc_t *p)
 {
     /* A new phase for the watchdog: the calls that failed before are over. */
-    if (p->busy_depth > 0)
-        atomic_store(&p->busy_since_ms, (long long)now_ms());
+    if (p->health.busy_depth > 0)
+        atomic_store(&p->health.busy_since_ms, (long long)now_ms());
     rd_kafka_topic_partition_list_t *assigned = NULL;
-    if (rd_kafka_assignment(p->consumer, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (rd_kafka_assignment(p->cons.consumer, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return -1;
     int rc = -1;
     drop_state(p);
     if (restore(p, assigned, assigned) != 0) /* the committed offsets, checked against it */
         goto done;
-    rd_kafka_error_t *e = rd_kafka_seek_partitions(p->consumer, assigned, 30000);
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(p->cons.consumer, assigned, 30000);
     if (e) {
         wx_log(CMD, "seeking back to the last commit: %s", rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
@@ -1190,7 +1252,7 @@ static int rewind_to_last_commit(proc_t *p)
             goto done;
         }
     rc = 0;
-    if (!p->quiet)
+    if (!p->set.quiet)
         wx_log(CMD, "resumed from the last commit (%d partitions)", assigned->cnt);
 done:
     rd_kafka_topic_partition_list_destroy(assigned);
@@ -1205,34 +1267,34 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
     if (!m->rkt) { /* an error of the consumer itself, not of a partition */
         char why[512] = "";
         if (m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-            atomic_store(&p->brokers_down, 1);
+            atomic_store(&p->health.brokers_down, 1);
         else if (m->err == RD_KAFKA_RESP_ERR__FATAL &&
-                 rd_kafka_fatal_error(p->consumer, why, sizeof why) ==
+                 rd_kafka_fatal_error(p->cons.consumer, why, sizeof why) ==
                      RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
-            p->consumer_fenced = true; /* see replace_consumer */
+            p->cons.fenced = true; /* see replace_consumer */
         else if (m->err && m->err != RD_KAFKA_RESP_ERR__TRANSPORT)
             fail(p, "consumer: %s", rd_kafka_message_errstr(m));
         return;
     }
-    if (p->abort_pending)
+    if (p->txn.abort_pending)
         return; /* read again after the rewind */
     const char *topic = rd_kafka_topic_name(m->rkt);
     int32_t part = m->partition;
-    bool input = !strcmp(topic, p->input);
+    bool input = !strcmp(topic, p->set.input);
     if (part < 0 || part >= MAX_PARTITIONS)
         return;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        if (input && p->in[part]) {
-            p->in[part]->eof = true;
-        } else if (!input && p->hr[part]) {
-            p->hr[part]->eof = true;
-            p->hr[part]->eof_offset = m->offset;
+        if (input && p->state.in[part]) {
+            p->state.in[part]->eof = true;
+        } else if (!input && p->state.hr[part]) {
+            p->state.hr[part]->eof = true;
+            p->state.hr[part]->eof_offset = m->offset;
         }
         return;
     }
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-            atomic_store(&p->brokers_down, 1);
+            atomic_store(&p->health.brokers_down, 1);
         else if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT)
             ; /* librdkafka reconnects by itself; check_brokers watches the outage */
         else
@@ -1240,11 +1302,11 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
         return;
     }
     if (input) {
-        in_part_t *ip = p->in[part];
+        in_part_t *ip = p->state.in[part];
         if (!ip)
             return;
         /* The source name is formatted only if a dead letter needs it (on_dead_in). */
-        route_t route = {p, p->input, part};
+        route_t route = {p, p->set.input, part};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
         stream_part_set_tick(ip->sp, now);
         if (stream_part_offer(ip->sp, m->payload, m->len, NULL, (uint64_t)m->offset, &sink) != 0)
@@ -1252,13 +1314,13 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
         ip->dirty = true;
         ip->eof = false;
         ip->last_msg_ms = now;
-        p->consumed_input++;
-        p->txn_consumed++;
-        p->last_input_ms = ip->last_msg_ms;
-        if (!p->first_input_ms)
-            p->first_input_ms = p->last_input_ms;
+        p->input.consumed_input++;
+        p->txn.consumed++;
+        p->input.last_input_ms = ip->last_msg_ms;
+        if (!p->input.first_input_ms)
+            p->input.first_input_ms = p->input.last_input_ms;
     } else {
-        hr_part_t *hp = p->hr[part];
+        hr_part_t *hp = p->state.hr[part];
         if (!hp)
             return;
         wx_time_t hour;
@@ -1276,7 +1338,7 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
                          "hourly summary of station %05d for %s came after the hottest station "
                          "of that hour was decided, more than %d h before the latest decided "
                          "hour (--corrections)",
-                         (int)e.wban, wx_time_iso(hour, iso, sizeof iso), p->correct_hours);
+                         (int)e.wban, wx_time_iso(hour, iso, sizeof iso), p->set.correct_hours);
             else
                 snprintf(detail, sizeof detail, "unreadable record on the internal topic");
             dead_letter_init(&d, late ? "late" : "internal", detail, source);
@@ -1286,8 +1348,8 @@ static void handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
         hp->dirty = true;
         hp->eof = false;
         hp->last_msg_ms = now;
-        p->consumed_hourly++;
-        p->txn_consumed++;
+        p->input.consumed_hourly++;
+        p->txn.consumed++;
     }
 }
 
@@ -1299,31 +1361,29 @@ static int64_t quiet_since(const proc_t *p, int64_t last_msg_ms)
 {
     /* Nor is input quiet while the brokers are away: it may be waiting for them (a broker
      * restart made --exit-idle finish a partition whose producer was only held up). */
-    if (p->down_since_ms)
+    if (p->health.down_since_ms)
         return INT64_MAX / 2;
-    int64_t t = last_msg_ms > p->unblocked_ms ? last_msg_ms : p->unblocked_ms;
-    return t > p->up_again_ms ? t : p->up_again_ms;
+    int64_t t = last_msg_ms > p->health.unblocked_ms ? last_msg_ms : p->health.unblocked_ms;
+    return t > p->health.up_again_ms ? t : p->health.up_again_ms;
 }
 
 /* An input partition whose position has reached the high watermark librdkafka last saw is
  * caught up, even if its one end-of-partition event went by (e.g. during a rebalance). */
 static void notice_caught_up(proc_t *p, int64_t now)
 {
-    static int64_t last;
-    if (now - last < 500)
+    if (!proc_due(&p->eoi.caught_up_ms, now, PROC_CAUGHT_UP_PERIOD_MS))
         return;
-    last = now;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        in_part_t *ip = p->in[i];
+        in_part_t *ip = p->state.in[i];
         if (!ip || ip->eof)
             continue;
         int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(p->consumer, p->input, i, &lo, &hi) != 0 || hi < 0)
+        if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 || hi < 0)
             continue;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(l, p->input, i);
+        rd_kafka_topic_partition_list_add(l, p->set.input, i);
         int64_t since = quiet_since(p, ip->last_msg_ms);
-        if (rd_kafka_position(p->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        if (rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
             l->elems[0].offset >= hi && now - since >= 1000)
             ip->eof = true;
         rd_kafka_topic_partition_list_destroy(l);
@@ -1334,12 +1394,12 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
 {
     notice_caught_up(p, now);
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        in_part_t *ip = p->in[i];
+        in_part_t *ip = p->state.in[i];
         if (!ip || !ip->eof || stream_part_flushed(ip->sp))
             continue;
-        if (now - quiet_since(p, ip->last_msg_ms) < p->exit_idle_s * 1000LL)
+        if (now - quiet_since(p, ip->last_msg_ms) < p->set.exit_idle_s * 1000LL)
             continue;
-        route_t route = {p, p->input, i};
+        route_t route = {p, p->set.input, i};
         wx_sink_t sink = {&route, on_hourly, on_outlier, NULL, on_dead_in};
         stream_part_flush(ip->sp, &sink);
         ip->dirty = true;
@@ -1351,17 +1411,14 @@ static void flush_quiet_inputs(proc_t *p, int64_t now)
  * assigned do not count, or two idle ones would wait for each other). Asked once a second. */
 static bool alone_in_group(proc_t *p, int64_t now)
 {
-    static int64_t last;
-    static bool alone;
-    if (now - last < 1000)
-        return alone;
-    last = now;
+    if (!proc_due(&p->eoi.group_checked_ms, now, PROC_GROUP_CHECK_PERIOD_MS))
+        return p->eoi.alone;
     const struct rd_kafka_group_list *gl = NULL;
-    if (rd_kafka_list_groups(p->consumer, p->group, &gl, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        alone = false;
-        return alone;
+    if (rd_kafka_list_groups(p->cons.consumer, p->set.group, &gl, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        p->eoi.alone = false;
+        return p->eoi.alone;
     }
-    char *me = rd_kafka_memberid(p->consumer);
+    char *me = rd_kafka_memberid(p->cons.consumer);
     int others = 0;
     for (int g = 0; g < gl->group_cnt; g++)
         for (int m = 0; m < gl->groups[g].member_cnt; m++)
@@ -1370,10 +1427,10 @@ static bool alone_in_group(proc_t *p, int64_t now)
                                           gl->groups[g].members[m].member_assignment_size) > 0)
                 others++;
     if (me)
-        rd_kafka_mem_free(p->consumer, me);
+        rd_kafka_mem_free(p->cons.consumer, me);
     rd_kafka_group_list_destroy(gl);
-    alone = others == 0;
-    return alone;
+    p->eoi.alone = others == 0;
+    return p->eoi.alone;
 }
 
 /* Whether the hour stages we own have read everything committed to their internal partitions
@@ -1381,16 +1438,15 @@ static bool alone_in_group(proc_t *p, int64_t now)
  * partition at or past the end the broker tells now. Asked at most every 200 ms. */
 static bool internal_caught_up(proc_t *p, int64_t now)
 {
-    if (now - p->hwm_checked_ms < 200)
+    if (!proc_due(&p->eoi.hwm_checked_ms, now, PROC_HWM_CHECK_PERIOD_MS))
         return false;
-    p->hwm_checked_ms = now;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        hr_part_t *hp = p->hr[i];
+        hr_part_t *hp = p->state.hr[i];
         if (!hp)
             continue;
         int64_t lo = -1, hi = -1;
         if (!hp->eof ||
-            rd_kafka_query_watermark_offsets(p->consumer, p->hourly, i, &lo, &hi, 2000) !=
+            rd_kafka_query_watermark_offsets(p->cons.consumer, p->set.hourly, i, &lo, &hi, 2000) !=
                 RD_KAFKA_RESP_ERR_NO_ERROR ||
             hp->eof_offset < hi)
             return false;
@@ -1421,27 +1477,27 @@ static bool ask_alone(void *ctx)
  * topic is checked against its end, not waited out. */
 static bool finished(proc_t *p, int64_t now, bool *stuck)
 {
-    int64_t quiet = p->exit_idle_s * 1000LL;
+    int64_t quiet = p->set.exit_idle_s * 1000LL;
     *stuck = false;
     wxk_eoi_facts_t f = {0};
-    f.awaiting_assignment = p->awaiting_assignment;
-    f.within_first_quiet = now - p->assigned_ms < quiet;
-    f.txn_has_records = p->txn_records > 0;
+    f.awaiting_assignment = p->cons.awaiting_assignment;
+    f.within_first_quiet = now - p->cons.assigned_ms < quiet;
+    f.txn_has_records = p->txn.records > 0;
     if (wxk_eoi_busy(&f))
         return false;
     f.inputs_flushed = true;
     f.stages_quiet_10x = true;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
-        if (p->in[i] && !stream_part_flushed(p->in[i]->sp)) {
+        if (p->state.in[i] && !stream_part_flushed(p->state.in[i]->sp)) {
             f.inputs_flushed = false; /* the rule reads nothing further */
             break;
         }
-        if (p->hr[i]) {
-            if (hour_stage_has_open(p->hr[i]->hs))
+        if (p->state.hr[i]) {
+            if (hour_stage_has_open(p->state.hr[i]->hs))
                 f.open_hours = true;
             f.any_hour_stage = true;
-            f.all_final |= hour_stage_all_final(p->hr[i]->hs);
-            if (now - quiet_since(p, p->hr[i]->last_msg_ms) < 10 * quiet)
+            f.all_final |= hour_stage_all_final(p->state.hr[i]->hs);
+            if (now - quiet_since(p, p->state.hr[i]->last_msg_ms) < 10 * quiet)
                 f.stages_quiet_10x = false;
         }
     }
@@ -1454,16 +1510,15 @@ static bool finished(proc_t *p, int64_t now, bool *stuck)
 
 static void progress_line(proc_t *p, int64_t now)
 {
-    static int64_t last;
-    if (p->quiet || !p->tty || now - last < 1000)
+    if (p->set.quiet || !p->loop.tty ||
+        !proc_due(&p->rep.progress_line_ms, now, PROC_PROGRESS_PERIOD_MS))
         return;
-    last = now;
-    double secs = (double)(now - p->started_ms) / 1000.0;
+    double secs = (double)(now - p->loop.started_ms) / 1000.0;
     fprintf(stderr, "\rwxstream process: %ld read (%.0f/s), Output %ld, MaxTemp %ld, Outliers %ld, "
                     "DeadLetter %ld, %ld commits ",
-            p->consumed_input, secs > 0 ? (double)p->consumed_input / secs : 0.0,
-            p->produced[T_OUTPUT], p->produced[T_MAXTEMP], p->produced[T_OUTLIERS],
-            p->produced[T_DEADLETTER], p->transactions);
+            p->input.consumed_input, secs > 0 ? (double)p->input.consumed_input / secs : 0.0,
+            p->res.produced[T_OUTPUT], p->res.produced[T_MAXTEMP], p->res.produced[T_OUTLIERS],
+            p->res.produced[T_DEADLETTER], p->txn.transactions);
 }
 
 static int make_consumer(proc_t *p);
@@ -1477,30 +1532,30 @@ static int make_consumer(proc_t *p);
  * restores the committed snapshots and resumes at the committed offsets, as after a restart. */
 static void replace_consumer(proc_t *p)
 {
-    p->consumer_fenced = false;
+    p->cons.fenced = false;
     wx_log(CMD, "the consumer was fenced by its own rejoin (static membership, librdkafka "
                 "2.0); joining again with a new one");
     busy_begin(p);
-    if (p->in_txn)
+    if (p->txn.in_txn)
         abort_txn(p);
-    p->abort_pending = false;
+    p->txn.abort_pending = false;
     drop_state(p);
-    fetch_nudge_destroy(p->nudge);
-    p->nudge = NULL;
-    p->n_nudge_parts = 0;
+    fetch_nudge_destroy(p->cons.nudge);
+    p->cons.nudge = NULL;
+    p->cons.n_nudge_parts = 0;
     /* No close: it would run the rebalance callback on a consumer that cannot commit. */
-    rd_kafka_destroy_flags(p->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    p->consumer = NULL;
+    rd_kafka_destroy_flags(p->cons.consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    p->cons.consumer = NULL;
     busy_end(p);
-    p->awaiting_assignment = true;
-    p->assigned_ms = now_ms();
-    if (p->failed)
+    p->cons.awaiting_assignment = true;
+    p->cons.assigned_ms = now_ms();
+    if (p->loop.failed)
         return;
     if (make_consumer(p) != 0) {
         fail(p, "%s", "could not make a new consumer");
         return;
     }
-    p->consumer_replacements++;
+    p->cons.replacements++;
 }
 
 /* --metrics: hands the counts and every assigned partition's gauges to process_metrics, at
@@ -1508,25 +1563,25 @@ static void replace_consumer(proc_t *p)
  * librdkafka's cached watermarks and positions: no broker call. */
 static void publish_metrics(proc_t *p, int64_t now)
 {
-    if (!p->metrics || !p->consumer || now - p->metrics_ms < 500)
+    if (!p->rep.metrics || !p->cons.consumer ||
+        !proc_due(&p->rep.metrics_ms, now, PROC_METRICS_PERIOD_MS))
         return;
-    p->metrics_ms = now;
-    process_totals_t t = {p->input, p->hourly, p->consumed_input, p->consumed_hourly,
-                          {p->results[0], p->results[1], p->results[2], p->results[3]},
-                          {p->produced[0], p->produced[1], p->produced[2], p->produced[3]},
-                          p->dead_by_reason, p->rewinds, p->consumer_replacements, p->restores,
-                          p->snapshots_loaded, p->snapshot_bytes_written};
-    static process_part_t parts[2 * MAX_PARTITIONS];
+    process_totals_t t = {p->set.input, p->set.hourly, p->input.consumed_input, p->input.consumed_hourly,
+                          {p->set.results[0], p->set.results[1], p->set.results[2], p->set.results[3]},
+                          {p->res.produced[0], p->res.produced[1], p->res.produced[2], p->res.produced[3]},
+                          p->res.dead_by_reason, p->txn.rewinds, p->cons.replacements, p->state.restores,
+                          p->state.snapshots_loaded, p->state.snapshot_bytes_written};
+    process_part_t *parts = p->rep.metrics_parts;
     size_t n = 0;
     rd_kafka_topic_partition_list_t *pos = NULL;
-    if (rd_kafka_assignment(p->consumer, &pos) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (rd_kafka_assignment(p->cons.consumer, &pos) != RD_KAFKA_RESP_ERR_NO_ERROR)
         pos = NULL;
     if (pos)
-        rd_kafka_position(p->consumer, pos);
+        rd_kafka_position(p->cons.consumer, pos);
     for (int i = 0; pos && i < pos->cnt; i++) {
         int32_t part = pos->elems[i].partition;
-        bool input = !strcmp(pos->elems[i].topic, p->input);
-        if (part < 0 || part >= MAX_PARTITIONS || !(input ? (void *)p->in[part] : p->hr[part]))
+        bool input = !strcmp(pos->elems[i].topic, p->set.input);
+        if (part < 0 || part >= MAX_PARTITIONS || !(input ? (void *)p->state.in[part] : p->state.hr[part]))
             continue;
         process_part_t *q = &parts[n++];
         memset(q, 0, sizeof *q);
@@ -1534,86 +1589,86 @@ static void publish_metrics(proc_t *p, int64_t now)
         q->partition = part;
         int64_t lo = -1, hi = -1;
         q->lag = -1;
-        if (rd_kafka_get_watermark_offsets(p->consumer, pos->elems[i].topic, part, &lo, &hi) ==
+        if (rd_kafka_get_watermark_offsets(p->cons.consumer, pos->elems[i].topic, part, &lo, &hi) ==
                 RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0 && pos->elems[i].offset >= 0)
             q->lag = hi > pos->elems[i].offset ? hi - pos->elems[i].offset : 0;
         if (input) {
             stream_part_gauges_t g;
-            stream_part_gauges(p->in[part]->sp, &g);
+            stream_part_gauges(p->state.in[part]->sp, &g);
             q->event_time = g.event_time;
             q->stations = g.stations;
             q->open_hours = g.open_hours;
-            q->snapshot_bytes = p->in[part]->snapshot_bytes;
+            q->snapshot_bytes = p->state.in[part]->snapshot_bytes;
         } else {
-            q->hottest_open_hours = hour_stage_open_hours(p->hr[part]->hs);
-            q->snapshot_bytes = p->hr[part]->snapshot_bytes;
+            q->hottest_open_hours = hour_stage_open_hours(p->state.hr[part]->hs);
+            q->snapshot_bytes = p->state.hr[part]->snapshot_bytes;
         }
     }
     if (pos)
         rd_kafka_topic_partition_list_destroy(pos);
-    process_metrics_publish(p->metrics, &t, parts, n);
+    process_metrics_publish(p->rep.metrics, &t, parts, n);
 }
 
 static int run(proc_t *p)
 {
-    p->started_ms = p->last_commit_ms = p->assigned_ms = p->last_output_commit_ms = now_ms();
-    p->tty = isatty(STDERR_FILENO);
-    p->awaiting_assignment = true;
+    p->loop.started_ms = p->txn.last_commit_ms = p->cons.assigned_ms = p->txn.last_output_commit_ms = now_ms();
+    p->loop.tty = isatty(STDERR_FILENO);
+    p->cons.awaiting_assignment = true;
     int64_t last_tick = 0;
     bool stuck = false;
-    while (!p->failed) {
+    while (!p->loop.failed) {
         if (wx_stop_requested())
             break;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 50);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->cons.consumer, 50);
         int64_t now = now_ms();
         if (m) {
             handle(p, m, now);
             rd_kafka_message_destroy(m);
         }
-        if (p->consumer_fenced) {
+        if (p->cons.fenced) {
             replace_consumer(p);
-            continue; /* p->consumer is new (or the run failed) */
+            continue; /* p->cons.consumer is new (or the run failed) */
         }
-        bool full = p->in_txn && (p->txn_consumed >= p->commit_records || p->abort_pending);
+        bool full = p->txn.in_txn && (p->txn.consumed >= p->set.commit_records || p->txn.abort_pending);
         if (now == last_tick && !full)
             continue; /* the rest is housekeeping: at most once a millisecond */
         last_tick = now;
-        fetch_nudge_check(p->nudge, p->input, p->nudge_parts, p->n_nudge_parts);
-        rd_kafka_poll(p->producer, 0); /* delivery reports */
+        fetch_nudge_check(p->cons.nudge, p->set.input, p->cons.nudge_parts, p->cons.n_nudge_parts);
+        rd_kafka_poll(p->txn.producer, 0); /* delivery reports */
         check_brokers(p, now);
-        if (p->exit_idle_s > 0)
+        if (p->set.exit_idle_s > 0)
             flush_quiet_inputs(p, now);
-        if (p->in_txn &&
-            (full || now - p->last_commit_ms >= p->commit_interval_ms || p->txn_records > 100000)) {
+        if (p->txn.in_txn &&
+            (full || now - p->txn.last_commit_ms >= p->set.commit_interval_ms || p->txn.records > 100000)) {
             report_progress(p); /* an idle partition's progress changes without any input */
-            if (p->txn_consumed > 0 || p->txn_records > 0) {
+            if (p->txn.consumed > 0 || p->txn.records > 0) {
                 commit(p);
                 begin(p);
             } else {
-                p->last_commit_ms = now;
+                p->txn.last_commit_ms = now;
             }
         }
         progress_line(p, now);
         publish_metrics(p, now);
-        if (p->exit_idle_s > 0 && finished(p, now, &stuck))
+        if (p->set.exit_idle_s > 0 && finished(p, now, &stuck))
             break;
-        if (p->awaiting_assignment && now - p->assigned_ms > p->broker_timeout_s * 1000LL) {
+        if (p->cons.awaiting_assignment && now - p->cons.assigned_ms > p->set.broker_timeout_s * 1000LL) {
             fail(p, "%s", "no partition assignment from the consumer group within "
                           "--broker-timeout (is the broker reachable?)");
             break;
         }
     }
-    p->stopping = true;
-    if (!p->failed)
+    p->loop.stopping = true;
+    if (!p->loop.failed)
         commit(p);
-    if (!p->quiet && p->tty)
+    if (!p->set.quiet && p->loop.tty)
         fputc('\n', stderr);
-    if (stuck && !p->failed) {
+    if (stuck && !p->loop.failed) {
         wx_log(CMD, "gave up waiting: some hours could not be decided because other input "
                     "partitions never reported progress (is another instance still running?)");
         return -1;
     }
-    return p->failed ? -1 : 0;
+    return p->loop.failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -1626,20 +1681,20 @@ static int setup_topics(proc_t *p)
     static const char *const compact[] = {"cleanup.policy", "compact", "segment.ms", "60000",
                                           "min.cleanable.dirty.ratio", "0.1",
                                           "max.message.bytes", SNAPSHOT_MAX_BYTES, NULL};
-    p->n_input = wx_kafka_ensure_topic(p->producer, p->input, p->create_partitions, NULL, 15000,
+    p->state.n_input = wx_kafka_ensure_topic(p->txn.producer, p->set.input, p->set.create_partitions, NULL, 15000,
                                        err, sizeof err);
-    if (p->n_input < 0)
+    if (p->state.n_input < 0)
         goto fail;
     for (int i = 0; i < T_COUNT; i++)
-        if (wx_kafka_ensure_topic(p->producer, p->results[i], 1, NULL, 15000, err, sizeof err) < 0)
+        if (wx_kafka_ensure_topic(p->txn.producer, p->set.results[i], 1, NULL, 15000, err, sizeof err) < 0)
             goto fail;
-    p->n_hourly = wx_kafka_ensure_topic(p->producer, p->hourly, p->n_input, NULL, 15000, err,
+    p->state.n_hourly = wx_kafka_ensure_topic(p->txn.producer, p->set.hourly, p->state.n_input, NULL, 15000, err,
                                         sizeof err);
-    if (p->n_hourly < 0)
+    if (p->state.n_hourly < 0)
         goto fail;
-    if (wx_kafka_ensure_topic(p->producer, p->changelog, 1, compact, 15000, err, sizeof err) < 0)
+    if (wx_kafka_ensure_topic(p->txn.producer, p->set.changelog, 1, compact, 15000, err, sizeof err) < 0)
         goto fail;
-    if (p->n_input > MAX_PARTITIONS || p->n_hourly > MAX_PARTITIONS) {
+    if (p->state.n_input > MAX_PARTITIONS || p->state.n_hourly > MAX_PARTITIONS) {
         snprintf(err, sizeof err, "more than %d partitions", MAX_PARTITIONS);
         goto fail;
     }
@@ -1653,7 +1708,7 @@ static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *cons
                                rd_kafka_conf_t **conf_out)
 {
     char err[512];
-    rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, settings, err, sizeof err);
+    rd_kafka_conf_t *conf = wx_kafka_conf(&p->set.kafka, settings, err, sizeof err);
     if (!conf) {
         wx_log(CMD, "%s", err);
         return NULL;
@@ -1675,7 +1730,7 @@ static rd_kafka_t *make_handle(proc_t *p, rd_kafka_type_t type, const char *cons
 static int setup(proc_t *p)
 {
     char txn_id[512], restore_group[512];
-    wxk_name(txn_id, sizeof txn_id, p->group, p->instance);
+    wxk_name(txn_id, sizeof txn_id, p->set.group, p->set.instance);
     const char *const producer_settings[] = {
         "transactional.id", txn_id, "enable.idempotence", "true",
         "partitioner", "murmur2_random", "linger.ms", "5",
@@ -1687,11 +1742,11 @@ static int setup(proc_t *p)
          * no measurable cost (bench/kafka_throughput.sh). */
         "max.in.flight.requests.per.connection", "1",
         "message.max.bytes", SNAPSHOT_MAX_BYTES, NULL};
-    p->producer = make_handle(p, RD_KAFKA_PRODUCER, producer_settings, NULL);
-    if (!p->producer || setup_topics(p) != 0)
+    p->txn.producer = make_handle(p, RD_KAFKA_PRODUCER, producer_settings, NULL);
+    if (!p->txn.producer || setup_topics(p) != 0)
         return -1;
     /* Fences an earlier incarnation of this instance and aborts what it left open. */
-    rd_kafka_error_t *e = rd_kafka_init_transactions(p->producer, 60000);
+    rd_kafka_error_t *e = rd_kafka_init_transactions(p->txn.producer, 60000);
     if (e) {
         wx_log(CMD, "initializing transactions (transactional.id %s): %s", txn_id,
                rd_kafka_error_string(e));
@@ -1699,14 +1754,14 @@ static int setup(proc_t *p)
         return -1;
     }
     char restore_name[512];
-    snprintf(restore_name, sizeof restore_name, "restore-%s", p->instance);
-    wxk_name(restore_group, sizeof restore_group, p->group, restore_name);
+    snprintf(restore_name, sizeof restore_name, "restore-%s", p->set.instance);
+    wxk_name(restore_group, sizeof restore_group, p->set.group, restore_name);
     const char *const restore_settings[] = {
         "group.id", restore_group, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
         "auto.offset.reset", "earliest", "fetch.wait.max.ms", "10", NULL};
-    p->restorer = make_handle(p, RD_KAFKA_CONSUMER, restore_settings, NULL);
-    if (!p->restorer)
+    p->state.restorer = make_handle(p, RD_KAFKA_CONSUMER, restore_settings, NULL);
+    if (!p->state.restorer)
         return -1;
     return make_consumer(p);
 }
@@ -1717,9 +1772,9 @@ static int make_consumer(proc_t *p)
     /* Static membership (KIP-345): a restarted instance takes its own place back at once
      * instead of waiting for the dead member's session to time out. */
     char member[512];
-    wxk_name(member, sizeof member, p->group, p->instance);
+    wxk_name(member, sizeof member, p->set.group, p->set.instance);
     const char *const consumer_settings[] = {
-        "group.id", p->group, "group.instance.id", member, "enable.auto.commit", "false",
+        "group.id", p->set.group, "group.instance.id", member, "enable.auto.commit", "false",
         "isolation.level", "read_committed", "enable.partition.eof", "true",
         "auto.offset.reset", "earliest", "partition.assignment.strategy", "roundrobin",
         "session.timeout.ms", "10000",
@@ -1727,7 +1782,7 @@ static int make_consumer(proc_t *p)
          * a partition that fetch_nudge re-enabled: keep it short. */
         "fetch.wait.max.ms", "100", NULL};
     char err[512];
-    rd_kafka_conf_t *conf = wx_kafka_conf(&p->kafka, consumer_settings, err, sizeof err);
+    rd_kafka_conf_t *conf = wx_kafka_conf(&p->set.kafka, consumer_settings, err, sizeof err);
     if (!conf) {
         wx_log(CMD, "%s", err);
         return -1;
@@ -1735,18 +1790,18 @@ static int make_consumer(proc_t *p)
     rd_kafka_conf_set_opaque(conf, p);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_error);
-    p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (!p->consumer) {
+    p->cons.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!p->cons.consumer) {
         wx_log(CMD, "%s", err);
         rd_kafka_conf_destroy(conf);
         return -1;
     }
-    rd_kafka_poll_set_consumer(p->consumer);
-    p->nudge = fetch_nudge_new(p->consumer); /* NULL: slower through a backlog, still right */
+    rd_kafka_poll_set_consumer(p->cons.consumer);
+    p->cons.nudge = fetch_nudge_new(p->cons.consumer); /* NULL: slower through a backlog, still right */
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
-    rd_kafka_topic_partition_list_add(topics, p->input, RD_KAFKA_PARTITION_UA);
-    rd_kafka_topic_partition_list_add(topics, p->hourly, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(p->consumer, topics);
+    rd_kafka_topic_partition_list_add(topics, p->set.input, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, p->set.hourly, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(p->cons.consumer, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (rerr) {
         wx_log(CMD, "subscribing: %s", rd_kafka_err2str(rerr));
@@ -1758,33 +1813,33 @@ static int make_consumer(proc_t *p)
 static void teardown(proc_t *p)
 {
     busy_begin(p); /* the watchdog also watches the way out */
-    if (p->verbose && p->nudge)
-        wx_log(CMD, "fetcher nudged %ld times (fetch_nudge.h)", fetch_nudge_count(p->nudge));
-    fetch_nudge_destroy(p->nudge); /* waits for at most one watermark query */
-    p->nudge = NULL;
-    if (p->consumer) {
-        rd_kafka_consumer_close(p->consumer); /* revoke commits; a static member stays in
+    if (p->set.verbose && p->cons.nudge)
+        wx_log(CMD, "fetcher nudged %ld times (fetch_nudge.h)", fetch_nudge_count(p->cons.nudge));
+    fetch_nudge_destroy(p->cons.nudge); /* waits for at most one watermark query */
+    p->cons.nudge = NULL;
+    if (p->cons.consumer) {
+        rd_kafka_consumer_close(p->cons.consumer); /* revoke commits; a static member stays in
                                                   the group until its session times out */
-        rd_kafka_destroy(p->consumer);
+        rd_kafka_destroy(p->cons.consumer);
     }
     /* After a failure the cluster may be gone: do not wait long for it on the way out. */
-    int wait_ms = p->failed ? 2000 : 10000;
-    if (p->in_txn && p->producer) {
-        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->producer, wait_ms);
+    int wait_ms = p->loop.failed ? 2000 : 10000;
+    if (p->txn.in_txn && p->txn.producer) {
+        rd_kafka_error_t *e = rd_kafka_abort_transaction(p->txn.producer, wait_ms);
         if (e)
             rd_kafka_error_destroy(e);
     }
-    if (p->restorer) {
-        rd_kafka_consumer_close(p->restorer);
-        rd_kafka_destroy(p->restorer);
+    if (p->state.restorer) {
+        rd_kafka_consumer_close(p->state.restorer);
+        rd_kafka_destroy(p->state.restorer);
     }
-    if (p->producer) {
-        rd_kafka_flush(p->producer, wait_ms);
-        rd_kafka_destroy(p->producer);
+    if (p->txn.producer) {
+        rd_kafka_flush(p->txn.producer, wait_ms);
+        rd_kafka_destroy(p->txn.producer);
     }
     drop_state(p);
-    wxbuf_free(&p->key);
-    wxbuf_free(&p->value);
+    wxbuf_free(&p->res.key);
+    wxbuf_free(&p->res.value);
     busy_end(p);
 }
 
@@ -1931,75 +1986,75 @@ int cmd_process(int argc, char **argv)
     static proc_t proc;
     proc_t *p = &proc;
     memset(p, 0, sizeof *p);
-    wx_kafka_opts_init(&p->kafka);
-    wx_config_default(&p->cfg);
-    p->group = "wxstream";
-    p->instance = "0";
-    p->create_partitions = 1;
-    p->commit_interval_ms = 200;
-    p->commit_records = 20000;
-    p->idle_timeout_s = 600;
-    p->correct_hours = 8784;
-    p->broker_timeout_s = 120;
-    p->key = (wxbuf_t)WXBUF_INIT;
-    p->value = (wxbuf_t)WXBUF_INIT;
+    wx_kafka_opts_init(&p->set.kafka);
+    wx_config_default(&p->set.cfg);
+    p->set.group = "wxstream";
+    p->set.instance = "0";
+    p->set.create_partitions = 1;
+    p->set.commit_interval_ms = 200;
+    p->set.commit_records = 20000;
+    p->set.idle_timeout_s = 600;
+    p->set.correct_hours = 8784;
+    p->set.broker_timeout_s = 120;
+    p->res.key = (wxbuf_t)WXBUF_INIT;
+    p->res.value = (wxbuf_t)WXBUF_INIT;
     const char *prefix = "", *input = "InputData";
-    int opt, grace = (int)p->cfg.grace_sec;
+    int opt, grace = (int)p->set.cfg.grace_sec;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:G:X:qvh", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'b': p->kafka.brokers = optarg; break;
+        case 'b': p->set.kafka.brokers = optarg; break;
         case 't': input = optarg; break;
-        case 'G': p->group = optarg; break;
+        case 'G': p->set.group = optarg; break;
         case 'X':
-            if (wx_kafka_opts_add(&p->kafka, optarg) != 0)
+            if (wx_kafka_opts_add(&p->set.kafka, optarg) != 0)
                 return WX_EXIT_USAGE;
             break;
-        case 'q': p->quiet = true; break;
-        case 'v': p->verbose = true; break;
+        case 'q': p->set.quiet = true; break;
+        case 'v': p->set.verbose = true; break;
         case 'h': usage(stdout); return WX_EXIT_OK;
         case OPT_TOPIC_PREFIX: prefix = optarg; break;
-        case OPT_INSTANCE: p->instance = optarg; break;
-        case OPT_DEBUG: p->kafka.debug = true; break;
-        case OPT_METRICS: p->metrics_addr = optarg; break;
+        case OPT_INSTANCE: p->set.instance = optarg; break;
+        case OPT_DEBUG: p->set.kafka.debug = true; break;
+        case OPT_METRICS: p->set.metrics_addr = optarg; break;
         case OPT_GRACE:
             if (!parse_int_opt("grace", optarg, 0, 7 * 86400, &grace))
                 return WX_EXIT_USAGE;
             break;
         case OPT_IDLE_TIMEOUT:
-            if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->idle_timeout_s))
+            if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->set.idle_timeout_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_STATIONS:
-            if (!parse_stations(optarg, p->expected, MAX_EXPECTED, &p->n_expected))
+            if (!parse_stations(optarg, p->set.expected, MAX_EXPECTED, &p->set.n_expected))
                 return WX_EXIT_USAGE;
             break;
         case OPT_CORRECTIONS:
-            if (!parse_int_opt("corrections", optarg, 0, 10 * 8784, &p->correct_hours))
+            if (!parse_int_opt("corrections", optarg, 0, 10 * 8784, &p->set.correct_hours))
                 return WX_EXIT_USAGE;
             break;
         case OPT_EXIT_IDLE:
-            if (!parse_int_opt("exit-idle", optarg, 0, 86400, &p->exit_idle_s))
+            if (!parse_int_opt("exit-idle", optarg, 0, 86400, &p->set.exit_idle_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_COMMIT_RECORDS:
-            if (!parse_int_opt("commit-records", optarg, 1, 100000000, &p->commit_records))
+            if (!parse_int_opt("commit-records", optarg, 1, 100000000, &p->set.commit_records))
                 return WX_EXIT_USAGE;
             break;
         case OPT_COMMIT_INTERVAL:
-            if (!parse_int_opt("commit-interval", optarg, 10, 10000, &p->commit_interval_ms))
+            if (!parse_int_opt("commit-interval", optarg, 10, 10000, &p->set.commit_interval_ms))
                 return WX_EXIT_USAGE;
             break;
         case OPT_BROKER_TIMEOUT:
-            if (!parse_int_opt("broker-timeout", optarg, 1, 86400, &p->broker_timeout_s))
+            if (!parse_int_opt("broker-timeout", optarg, 1, 86400, &p->set.broker_timeout_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_PARTITIONS:
-            if (!parse_int_opt("partitions", optarg, 1, MAX_PARTITIONS, &p->create_partitions))
+            if (!parse_int_opt("partitions", optarg, 1, MAX_PARTITIONS, &p->set.create_partitions))
                 return WX_EXIT_USAGE;
             break;
         default: {
-            int r = options_analytics(opt, optarg, &p->cfg);
+            int r = options_analytics(opt, optarg, &p->set.cfg);
             if (r == 1)
                 break;
             if (r == 0)
@@ -2012,31 +2067,30 @@ int cmd_process(int argc, char **argv)
         fprintf(stderr, "wxstream process: unexpected argument '%s' (see --help)\n", argv[optind]);
         return WX_EXIT_USAGE;
     }
-    p->cfg.grace_sec = grace;
+    p->set.cfg.grace_sec = grace;
     char err[256];
-    if (wx_config_check(&p->cfg, err, sizeof err) != 0) {
+    if (wx_config_check(&p->set.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "wxstream process: %s\n", err);
         return WX_EXIT_USAGE;
     }
     /* The prefix names a separate deployment: its group (and so its transactional ids) too, so
      * runs side by side on one cluster never join each other's group or fence each other. */
-    static char group[TOPIC_MAX];
-    snprintf(group, sizeof group, "%s%s", prefix, p->group);
-    p->group = group;
-    snprintf(p->input, sizeof p->input, "%s%s", prefix, input);
-    wxk_topic(p->hourly, sizeof p->hourly, p->group, WXK_HOURLY);
-    wxk_topic(p->changelog, sizeof p->changelog, p->group, WXK_CHANGELOG);
+    snprintf(p->set.group_buf, sizeof p->set.group_buf, "%s%s", prefix, p->set.group);
+    p->set.group = p->set.group_buf;
+    snprintf(p->set.input, sizeof p->set.input, "%s%s", prefix, input);
+    wxk_topic(p->set.hourly, sizeof p->set.hourly, p->set.group, WXK_HOURLY);
+    wxk_topic(p->set.changelog, sizeof p->set.changelog, p->set.group, WXK_CHANGELOG);
     for (int i = 0; i < T_COUNT; i++)
-        snprintf(p->results[i], sizeof p->results[i], "%s%s", prefix, RESULT_TOPICS[i]);
+        snprintf(p->set.results[i], sizeof p->set.results[i], "%s%s", prefix, RESULT_TOPICS[i]);
 
-    if (p->metrics_addr) {
+    if (p->set.metrics_addr) {
         int usage_err;
-        p->metrics = process_metrics_start(p->metrics_addr, &usage_err, err, sizeof err);
-        if (!p->metrics) {
+        p->rep.metrics = process_metrics_start(p->set.metrics_addr, &usage_err, err, sizeof err);
+        if (!p->rep.metrics) {
             fprintf(stderr, "wxstream process: --metrics: %s\n", err);
             return usage_err ? WX_EXIT_USAGE : WX_EXIT_FAIL;
         }
-        wx_log(CMD, "metrics at http://%s/metrics", process_metrics_address(p->metrics));
+        wx_log(CMD, "metrics at http://%s/metrics", process_metrics_address(p->rep.metrics));
     }
     wx_signals_install();
     pthread_t dog;
@@ -2046,24 +2100,24 @@ int cmd_process(int argc, char **argv)
     if (setup(p) == 0 && run(p) == 0)
         status = WX_EXIT_OK;
     teardown(p);
-    process_metrics_stop(p->metrics);
-    if (!p->quiet && p->consumed_input > 1) {
-        double secs = (double)(p->last_input_ms - p->first_input_ms) / 1000.0;
-        wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s", p->consumed_input,
-               secs, secs > 0 ? (double)p->consumed_input / secs : 0.0);
+    process_metrics_stop(p->rep.metrics);
+    if (!p->set.quiet && p->input.consumed_input > 1) {
+        double secs = (double)(p->input.last_input_ms - p->input.first_input_ms) / 1000.0;
+        wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s", p->input.consumed_input,
+               secs, secs > 0 ? (double)p->input.consumed_input / secs : 0.0);
     }
-    if (!p->quiet)
+    if (!p->set.quiet)
         wx_log(CMD,
                "%ld readings and %ld internal records read; Output %ld, MaxTemp %ld, Outliers %ld, "
                "DeadLetter %ld (parse %ld, too_long %ld, station %ld, duplicate %ld, late %ld, "
                "internal %ld); %ld transactions (at most %ld records consumed in one), %ld rewinds",
-               p->consumed_input, p->consumed_hourly, p->produced[T_OUTPUT],
-               p->produced[T_MAXTEMP], p->produced[T_OUTLIERS], p->produced[T_DEADLETTER],
-               p->dead_by_reason[0], p->dead_by_reason[1], p->dead_by_reason[2],
-               p->dead_by_reason[3], p->dead_by_reason[4], p->dead_by_reason[5], p->transactions,
-               p->max_txn_consumed, p->rewinds);
-    if (!p->quiet && p->consumer_replacements > 0)
+               p->input.consumed_input, p->input.consumed_hourly, p->res.produced[T_OUTPUT],
+               p->res.produced[T_MAXTEMP], p->res.produced[T_OUTLIERS], p->res.produced[T_DEADLETTER],
+               p->res.dead_by_reason[0], p->res.dead_by_reason[1], p->res.dead_by_reason[2],
+               p->res.dead_by_reason[3], p->res.dead_by_reason[4], p->res.dead_by_reason[5], p->txn.transactions,
+               p->txn.max_consumed, p->txn.rewinds);
+    if (!p->set.quiet && p->cons.replacements > 0)
         wx_log(CMD, "the consumer fenced itself %ld times and was replaced",
-               p->consumer_replacements);
+               p->cons.replacements);
     return status;
 }
