@@ -1,7 +1,10 @@
 /* kafka_common: what every Kafka command shares — broker list and -X properties (kcat's
  * conventions), topic creation, signal handling for a clean stop.
  *
- * The only global state in wxstream lives here: the stop flag set by SIGINT/SIGTERM. */
+ * Global state: the stop flag set by SIGINT/SIGTERM lives here. Besides it, a command may keep
+ * its state in a static of its cmd_* function (process's proc_t, src/kafka/process/
+ * cmd_process.c: its detached watchdog thread reads it until the process exits), and constant
+ * tables (options, topic names, topic configs) are static; each says why where it is. */
 #ifndef WX_KAFKA_COMMON_H
 #define WX_KAFKA_COMMON_H
 

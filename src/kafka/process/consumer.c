@@ -18,6 +18,8 @@ static void log_resume_points(proc_t *p, const rd_kafka_topic_partition_list_t *
                    parts->elems[i].offset < 0 ? 0 : parts->elems[i].offset);
 }
 
+/* The group's rebalance callback: an assignment restores the partitions' state and resumes at
+ * their committed offsets; a revocation commits what they produced, a loss aborts it. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -34,7 +36,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->cons.n_nudge_parts = 0;
         for (int i = 0; i < parts->cnt; i++)
             if (!strcmp(parts->elems[i].topic, p->set.input) &&
-                p->cons.n_nudge_parts < (int)(sizeof p->cons.nudge_parts / sizeof p->cons.nudge_parts[0]))
+                p->cons.n_nudge_parts <
+                    (int)(sizeof p->cons.nudge_parts / sizeof p->cons.nudge_parts[0]))
                 p->cons.nudge_parts[p->cons.n_nudge_parts++] = parts->elems[i].partition;
         if (!p->set.quiet)
             log_resume_points(p, parts);
@@ -84,7 +87,8 @@ int consumer_rewind(proc_t *p)
         return -1;
     int rc = -1;
     snapshot_drop_state(p);
-    if (snapshot_restore(p, assigned, assigned) != 0) /* the committed offsets, checked against it */
+    /* The committed offsets, checked against it. */
+    if (snapshot_restore(p, assigned, assigned) != 0)
         goto done;
     rd_kafka_error_t *e = rd_kafka_seek_partitions(p->cons.consumer, assigned, 30000);
     if (e) {
@@ -173,7 +177,8 @@ int consumer_make(proc_t *p)
         return -1;
     }
     rd_kafka_poll_set_consumer(p->cons.consumer);
-    p->cons.nudge = fetch_nudge_new(p->cons.consumer); /* NULL: slower through a backlog, still right */
+    /* NULL: slower through a backlog, still right */
+    p->cons.nudge = fetch_nudge_new(p->cons.consumer);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, p->set.input, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, p->set.hourly, RD_KAFKA_PARTITION_UA);

@@ -17,7 +17,8 @@ void notice_caught_up(proc_t *p, int64_t now)
         if (!ip || ip->eof)
             continue;
         int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 || hi < 0)
+        if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 ||
+            hi < 0)
             continue;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->set.input, i);
@@ -54,7 +55,8 @@ static bool alone_in_group(proc_t *p, int64_t now)
     if (!proc_due(&p->eoi.group_checked_ms, now, PROC_GROUP_CHECK_PERIOD_MS))
         return p->eoi.alone;
     const struct rd_kafka_group_list *gl = NULL;
-    if (rd_kafka_list_groups(p->cons.consumer, p->set.group, &gl, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_list_groups(p->cons.consumer, p->set.group, &gl, 5000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
         p->eoi.alone = false;
         return p->eoi.alone;
     }

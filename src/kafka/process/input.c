@@ -39,8 +39,8 @@ void input_report_progress(proc_t *p)
                 now - health_quiet_since(p, seen) >= p->set.idle_timeout_s * 1000LL)
                 list[k].upto = WX_TIME_MAX;
         }
-        hour_stage_encode_report(i, p->state.n_input, ip->ready ? WX_TIME_MAX : WX_TIME_MIN, list, n,
-                                 &p->res.value);
+        hour_stage_encode_report(i, p->state.n_input, ip->ready ? WX_TIME_MAX : WX_TIME_MIN,
+                                 list, n, &p->res.value);
         if (list != st)
             free(list);
         if (ip->reported.len == p->res.value.len &&

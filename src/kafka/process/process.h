@@ -47,7 +47,6 @@
 #include "stream.h"
 #include "wxbuf.h"
 
-
 #define CMD "process"
 #define MAX_PARTITIONS 1024
 #define TOPIC_MAX 256

@@ -25,11 +25,12 @@ void publish_metrics(proc_t *p, int64_t now)
     if (!p->rep.metrics || !p->cons.consumer ||
         !proc_due(&p->rep.metrics_ms, now, PROC_METRICS_PERIOD_MS))
         return;
-    process_totals_t t = {p->set.input, p->set.hourly, p->input.consumed_input, p->input.consumed_hourly,
-                          {p->set.results[0], p->set.results[1], p->set.results[2], p->set.results[3]},
-                          {p->res.produced[0], p->res.produced[1], p->res.produced[2], p->res.produced[3]},
-                          p->res.dead_by_reason, p->txn.rewinds, p->cons.replacements, p->state.restores,
-                          p->state.snapshots_loaded, p->state.snapshot_bytes_written};
+    process_totals_t t = {
+        p->set.input, p->set.hourly, p->input.consumed_input, p->input.consumed_hourly,
+        {p->set.results[0], p->set.results[1], p->set.results[2], p->set.results[3]},
+        {p->res.produced[0], p->res.produced[1], p->res.produced[2], p->res.produced[3]},
+        p->res.dead_by_reason, p->txn.rewinds, p->cons.replacements, p->state.restores,
+        p->state.snapshots_loaded, p->state.snapshot_bytes_written};
     process_part_t *parts = p->rep.metrics_parts;
     size_t n = 0;
     rd_kafka_topic_partition_list_t *pos = NULL;
@@ -40,7 +41,8 @@ void publish_metrics(proc_t *p, int64_t now)
     for (int i = 0; pos && i < pos->cnt; i++) {
         int32_t part = pos->elems[i].partition;
         bool input = !strcmp(pos->elems[i].topic, p->set.input);
-        if (part < 0 || part >= MAX_PARTITIONS || !(input ? (void *)p->state.in[part] : p->state.hr[part]))
+        if (part < 0 || part >= MAX_PARTITIONS ||
+            !(input ? (void *)p->state.in[part] : p->state.hr[part]))
             continue;
         process_part_t *q = &parts[n++];
         memset(q, 0, sizeof *q);
@@ -73,8 +75,9 @@ void report_summary(const proc_t *p)
 {
     if (!p->set.quiet && p->input.consumed_input > 1) {
         double secs = (double)(p->input.last_input_ms - p->input.first_input_ms) / 1000.0;
-        wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s", p->input.consumed_input,
-               secs, secs > 0 ? (double)p->input.consumed_input / secs : 0.0);
+        wx_log(CMD, "input rate: %ld readings in %.3f s = %.0f readings/s",
+               p->input.consumed_input, secs,
+               secs > 0 ? (double)p->input.consumed_input / secs : 0.0);
     }
     if (!p->set.quiet)
         wx_log(CMD,
@@ -82,10 +85,11 @@ void report_summary(const proc_t *p)
                "DeadLetter %ld (parse %ld, too_long %ld, station %ld, duplicate %ld, late %ld, "
                "internal %ld); %ld transactions (at most %ld records consumed in one), %ld rewinds",
                p->input.consumed_input, p->input.consumed_hourly, p->res.produced[T_OUTPUT],
-               p->res.produced[T_MAXTEMP], p->res.produced[T_OUTLIERS], p->res.produced[T_DEADLETTER],
-               p->res.dead_by_reason[0], p->res.dead_by_reason[1], p->res.dead_by_reason[2],
-               p->res.dead_by_reason[3], p->res.dead_by_reason[4], p->res.dead_by_reason[5], p->txn.transactions,
-               p->txn.max_consumed, p->txn.rewinds);
+               p->res.produced[T_MAXTEMP], p->res.produced[T_OUTLIERS],
+               p->res.produced[T_DEADLETTER], p->res.dead_by_reason[0], p->res.dead_by_reason[1],
+               p->res.dead_by_reason[2], p->res.dead_by_reason[3], p->res.dead_by_reason[4],
+               p->res.dead_by_reason[5], p->txn.transactions, p->txn.max_consumed,
+               p->txn.rewinds);
     if (!p->set.quiet && p->cons.replacements > 0)
         wx_log(CMD, "the consumer fenced itself %ld times and was replaced",
                p->cons.replacements);

@@ -9,8 +9,9 @@
 
 static void produce_result(proc_t *p, int which)
 {
-    txn_produce(p, p->set.results[which], RD_KAFKA_PARTITION_UA, p->res.key.len ? p->res.key.data : NULL,
-            p->res.key.len, p->res.value.data, p->res.value.len);
+    txn_produce(p, p->set.results[which], RD_KAFKA_PARTITION_UA,
+                p->res.key.len ? p->res.key.data : NULL, p->res.key.len, p->res.value.data,
+                p->res.value.len);
     p->res.produced[which]++;
 }
 
@@ -28,7 +29,8 @@ static void on_hourly(void *ctx, const hourly_result_t *r)
     wx_time_iso(r->key.start, hour, sizeof hour);
     wxbuf_reset(&p->res.value);
     hour_stage_encode_summary(r->key.start, &e, &p->res.value);
-    txn_produce(p, p->set.hourly, RD_KAFKA_PARTITION_UA, hour, strlen(hour), p->res.value.data, p->res.value.len);
+    txn_produce(p, p->set.hourly, RD_KAFKA_PARTITION_UA, hour, strlen(hour), p->res.value.data,
+                p->res.value.len);
 }
 
 static void on_outlier(void *ctx, const outlier_event_t *o)

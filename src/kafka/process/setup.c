@@ -15,18 +15,21 @@ static int setup_topics(proc_t *p)
     static const char *const compact[] = {"cleanup.policy", "compact", "segment.ms", "60000",
                                           "min.cleanable.dirty.ratio", "0.1",
                                           "max.message.bytes", SNAPSHOT_MAX_BYTES, NULL};
-    p->state.n_input = wx_kafka_ensure_topic(p->txn.producer, p->set.input, p->set.create_partitions, NULL, 15000,
-                                       err, sizeof err);
+    p->state.n_input = wx_kafka_ensure_topic(p->txn.producer, p->set.input,
+                                             p->set.create_partitions, NULL, 15000, err,
+                                             sizeof err);
     if (p->state.n_input < 0)
         goto fail;
     for (int i = 0; i < T_COUNT; i++)
-        if (wx_kafka_ensure_topic(p->txn.producer, p->set.results[i], 1, NULL, 15000, err, sizeof err) < 0)
+        if (wx_kafka_ensure_topic(p->txn.producer, p->set.results[i], 1, NULL, 15000, err,
+                                  sizeof err) < 0)
             goto fail;
-    p->state.n_hourly = wx_kafka_ensure_topic(p->txn.producer, p->set.hourly, p->state.n_input, NULL, 15000, err,
-                                        sizeof err);
+    p->state.n_hourly = wx_kafka_ensure_topic(p->txn.producer, p->set.hourly, p->state.n_input,
+                                              NULL, 15000, err, sizeof err);
     if (p->state.n_hourly < 0)
         goto fail;
-    if (wx_kafka_ensure_topic(p->txn.producer, p->set.changelog, 1, compact, 15000, err, sizeof err) < 0)
+    if (wx_kafka_ensure_topic(p->txn.producer, p->set.changelog, 1, compact, 15000, err,
+                              sizeof err) < 0)
         goto fail;
     if (p->state.n_input > MAX_PARTITIONS || p->state.n_hourly > MAX_PARTITIONS) {
         snprintf(err, sizeof err, "more than %d partitions", MAX_PARTITIONS);

@@ -10,6 +10,7 @@
 
 #include "process.h"
 
+/* The changelog key of a partition's snapshot: "in/<partition>" or "hr/<partition>". */
 static void snapshot_key(char *buf, size_t size, const char *kind, int32_t partition)
 {
     snprintf(buf, size, "%s/%d", kind, (int)partition);
@@ -66,8 +67,8 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
      * load a snapshot older than the offsets committed with a newer one. So read until the
      * position reaches the high watermark (open transactions end by commit or abort within
      * transaction.timeout.ms). A snapshot written after the query is not waited for here:
-     * snapshot_restore() compares each snapshot with the committed offsets and reads again. The query
-     * may hang in librdkafka < 2.3 when the leader is down: the watchdog bounds that. */
+     * snapshot_restore() compares each snapshot with the committed offsets and reads again. The
+     * query may hang in librdkafka < 2.3 when the leader is down: the watchdog bounds that. */
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t qerr =
         rd_kafka_query_watermark_offsets(p->state.restorer, p->set.changelog, 0, &lo, &hi,
@@ -99,7 +100,8 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
     int rc = -1;
     for (;;) {
         if (proc_now_ms() > deadline_ms) {
-            wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)", p->set.changelog);
+            wx_log(CMD, "restoring state from %s: no end in sight (--broker-timeout)",
+                   p->set.changelog);
             break;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->state.restorer, 100);
@@ -120,7 +122,8 @@ static int restore_read(proc_t *p, wanted_t *w, size_t n, int64_t deadline_ms)
         }
         if (m->err) {
             rd_kafka_resp_err_t e = m->err;
-            wx_log(CMD, "restoring state from %s: %s", p->set.changelog, rd_kafka_message_errstr(m));
+            wx_log(CMD, "restoring state from %s: %s", p->set.changelog,
+                   rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             if (e == RD_KAFKA_RESP_ERR__TRANSPORT)
                 continue;
@@ -173,7 +176,8 @@ static int committed_offsets(proc_t *p, rd_kafka_topic_partition_list_t *c, char
                  e ? rd_kafka_error_string(e) : "cannot set up the request");
         goto done;
     }
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(p->set.group, c);
+    rd_kafka_ListConsumerGroupOffsets_t *req =
+        rd_kafka_ListConsumerGroupOffsets_new(p->set.group, c);
     rd_kafka_ListConsumerGroupOffsets(p->txn.producer, &req, 1, o, q);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
     ev = rd_kafka_queue_poll(q, call_timeout_ms(p, 10000) + 2000);
@@ -297,7 +301,7 @@ static int restore_partition(proc_t *p, const wanted_t *w, bool input, int32_t p
  * On success, resume (a list like parts, or NULL) gets each partition's committed offset —
  * RD_KAFKA_OFFSET_BEGINNING where none — where reading must resume. Returns 0 or -1. */
 int snapshot_restore(proc_t *p, const rd_kafka_topic_partition_list_t *parts,
-                   rd_kafka_topic_partition_list_t *resume)
+                     rd_kafka_topic_partition_list_t *resume)
 {
     wanted_t *w = calloc((size_t)parts->cnt + 1, sizeof *w);
     rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
@@ -430,13 +434,12 @@ void snapshot_drop_state(proc_t *p)
 }
 
 /* Produces, into the open transaction, a snapshot of every partition whose state changed or
- * whose position moved (commit_body has just read the positions into pos). */
+ * whose position moved (also past records the state never sees: transaction markers, aborted
+ * records), each naming the offset it covers; snapshot_restore() checks that against the
+ * committed offset. commit_body has just read the positions into pos: where one is unknown,
+ * nothing is committed for the partition and its snapshot keeps its offset. */
 void snapshot_write_dirty(proc_t *p)
 {
-    /* A snapshot for every partition whose state changed or whose position moved (also past
-     * records the state never sees: transaction markers, aborted records), each naming the
-     * offset it covers; snapshot_restore() checks that against the committed offset. Where the position
-     * is unknown nothing is committed for the partition and its snapshot keeps its offset. */
     char key[64], covered[24];
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->state.in[i];
@@ -448,7 +451,8 @@ void snapshot_write_dirty(proc_t *p)
             p->state.snapshot_bytes_written += (long)(ip->snapshot_bytes = p->res.value.len);
             snapshot_key(key, sizeof key, "in", i);
             snprintf(covered, sizeof covered, "%" PRId64, ip->covered);
-            txn_produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data, p->res.value.len, covered);
+            txn_produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data,
+                          p->res.value.len, covered);
             ip->dirty = false;
         }
         hr_part_t *hp = p->state.hr[i];
@@ -460,7 +464,8 @@ void snapshot_write_dirty(proc_t *p)
             p->state.snapshot_bytes_written += (long)(hp->snapshot_bytes = p->res.value.len);
             snapshot_key(key, sizeof key, "hr", i);
             snprintf(covered, sizeof covered, "%" PRId64, hp->covered);
-            txn_produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data, p->res.value.len, covered);
+            txn_produce_h(p, p->set.changelog, 0, key, strlen(key), p->res.value.data,
+                          p->res.value.len, covered);
             hp->dirty = false;
         }
     }

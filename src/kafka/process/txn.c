@@ -10,8 +10,8 @@
 /* Produces one record in the open transaction; offset_header, if not NULL, becomes the
  * record's SNAPSHOT_OFFSET_HEADER header. */
 void txn_produce_h(proc_t *p, const char *topic, int32_t partition, const void *key,
-                      size_t key_len, const void *value, size_t value_len,
-                      const char *offset_header)
+                   size_t key_len, const void *value, size_t value_len,
+                   const char *offset_header)
 {
     for (;;) {
         rd_kafka_resp_err_t err;
@@ -44,7 +44,7 @@ void txn_produce_h(proc_t *p, const char *topic, int32_t partition, const void *
 }
 
 void txn_produce(proc_t *p, const char *topic, int32_t partition, const void *key,
-                    size_t key_len, const void *value, size_t value_len)
+                 size_t key_len, const void *value, size_t value_len)
 {
     txn_produce_h(p, topic, partition, key, key_len, value, value_len, NULL);
 }
@@ -56,7 +56,8 @@ bool txn_abort(proc_t *p)
     if (!p->txn.trouble_since_ms)
         p->txn.trouble_since_ms = proc_now_ms();
     for (;;) {
-        rd_kafka_error_t *e2 = rd_kafka_abort_transaction(p->txn.producer, call_timeout_ms(p, 30000));
+        rd_kafka_error_t *e2 =
+            rd_kafka_abort_transaction(p->txn.producer, call_timeout_ms(p, 30000));
         if (!e2)
             break;
         /* librdkafka 2.0 flags a timed-out abort as abortable, not retriable, and a second
@@ -241,7 +242,8 @@ static void commit_body(proc_t *p)
     if (sent != 0)
         return;
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_commit_transaction(p->txn.producer, call_timeout_ms(p, 60000));
+        rd_kafka_error_t *e =
+            rd_kafka_commit_transaction(p->txn.producer, call_timeout_ms(p, 60000));
         if (!e)
             break;
         if (txn_error(p, e, "commit transaction"))
@@ -259,7 +261,8 @@ static void commit_body(proc_t *p)
         p->txn.max_consumed = p->txn.consumed;
     p->txn.last_commit_ms = proc_now_ms();
     if (p->set.verbose)
-        wx_log(CMD, "transaction %ld committed in %" PRId64 " ms: %ld records consumed, %ld produced",
+        wx_log(CMD,
+               "transaction %ld committed in %" PRId64 " ms: %ld records consumed, %ld produced",
                p->txn.transactions, p->txn.last_commit_ms - t0, p->txn.consumed, p->txn.records);
     if (p->txn.records > 0)
         p->txn.last_output_commit_ms = p->txn.last_commit_ms;

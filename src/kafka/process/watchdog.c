@@ -99,7 +99,8 @@ void health_check_brokers(proc_t *p, int64_t now)
     }
     if (now - p->health.down_since_ms > p->set.broker_timeout_s * 1000LL) {
         char msg[160];
-        snprintf(msg, sizeof msg, "no broker reachable for %" PRId64 " s", (now - p->health.down_since_ms) / 1000);
+        snprintf(msg, sizeof msg, "no broker reachable for %" PRId64 " s",
+                 (now - p->health.down_since_ms) / 1000);
         proc_fail(p, "%s; giving up (--broker-timeout)", msg);
     }
 }
