@@ -30,8 +30,10 @@
  *   end_of_input.c  --exit-idle: quiet inputs flushed, whether the run is done (eoi)
  *   report.c        the progress line, --metrics (process_metrics.c), the summary (rep)
  * Calls go one way: run -> input, txn, end_of_input, consumer, report, watchdog; txn ->
- * snapshot, results, input (progress), consumer (rewind); consumer -> snapshot, txn; input and
- * end_of_input -> results and watchdog. Nothing calls run or cmd_process. */
+ * snapshot, results, input (progress), consumer (rewind), report (metrics after a commit);
+ * consumer -> snapshot, txn; input and end_of_input -> results and watchdog. Every room may
+ * call proc_fail and the watchdog's busy_begin/busy_end/call_timeout_ms. Nothing calls run or
+ * cmd_process. */
 #ifndef WX_PROCESS_H
 #define WX_PROCESS_H
 
@@ -83,7 +85,12 @@ typedef struct hr_part {
 } hr_part_t;
 
 /* The process's state, one sub-struct per room; each is written by the room named beside it
- * (the others only read it). */
+ * and read by the others. The writes that cross rooms are kept where the order of statements
+ * is the logic: cmd_process initialises res's buffers and starts rep's metrics; setup.c makes
+ * the handles (txn.producer, cons.consumer via consumer_make, state.restorer) and counts the
+ * partitions; proc_run starts the clocks of cons and txn and restarts txn.last_commit_ms when
+ * there is nothing to commit; input.c counts txn.consumed and flags cons.fenced;
+ * consumer_replace clears txn.abort_pending. */
 typedef struct proc proc_t;
 
 typedef struct proc_settings { /* cmd_process.c: read-only once the options are parsed */

@@ -18,8 +18,9 @@ void progress_line(proc_t *p, int64_t now)
 }
 
 /* --metrics: hands the counts and every assigned partition's gauges to process_metrics, at
- * most every PROC_METRICS_PERIOD_MS (the scraper's thread never touches the state). Lag comes from
- * librdkafka's cached watermarks and positions: no broker call. */
+ * most every PROC_METRICS_PERIOD_MS (the scraper's thread never touches the state), and at
+ * once after a commit (publish_metrics_now). Lag comes from librdkafka's cached
+ * watermarks and positions: no broker call. */
 void publish_metrics(proc_t *p, int64_t now)
 {
     if (!p->rep.metrics || !p->cons.consumer ||
@@ -68,6 +69,13 @@ void publish_metrics(proc_t *p, int64_t now)
     if (pos)
         rd_kafka_topic_partition_list_destroy(pos);
     process_metrics_publish(p->rep.metrics, &t, parts, n);
+}
+
+/* publish_metrics at once, whatever the period (after a commit). */
+void publish_metrics_now(proc_t *p)
+{
+    p->rep.metrics_ms = 0;
+    publish_metrics(p, proc_now_ms());
 }
 
 /* The summary on stderr at the end of the run (not with --quiet). */

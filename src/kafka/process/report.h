@@ -6,6 +6,7 @@
 
 void progress_line(proc_t *p, int64_t now);
 void publish_metrics(proc_t *p, int64_t now);
+void publish_metrics_now(proc_t *p);
 void report_summary(const proc_t *p);
 
 #endif

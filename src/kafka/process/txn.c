@@ -159,8 +159,7 @@ void txn_commit(proc_t *p)
         process_metrics_committed(p->rep.metrics, process_metrics_clock() - t0);
         /* The counts that came with this commit (snapshot bytes...) go out with it, so a
          * scrape never shows the commit without them. */
-        p->rep.metrics_ms = 0;
-        publish_metrics(p, proc_now_ms());
+        publish_metrics_now(p);
     }
 }
 
