@@ -4,9 +4,9 @@
  *
  * Global state: the stop flag set by SIGINT/SIGTERM, here, is the only mutable global the
  * commands share. Otherwise a command keeps its state in one struct of its own; process keeps
- * its proc_t static because its detached watchdog thread reads it until the process exits
- * (said where it is declared), and follow its follow_t. Other statics are constant tables
- * (option tables, topic names). */
+ * its proc_t static (src/kafka/process/cmd_process.c) because its detached watchdog thread
+ * reads it until the process exits (said where it is declared), and follow its follow_t.
+ * Other statics are constant tables (option tables, topic names). */
 #ifndef WX_KAFKA_COMMON_H
 #define WX_KAFKA_COMMON_H
 
