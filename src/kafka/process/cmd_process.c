@@ -86,18 +86,6 @@ enum { OPT_TOPIC_PREFIX = OPT_ANALYTICS_END + 1, OPT_INSTANCE, OPT_IDLE_TIMEOUT,
        OPT_COMMIT_INTERVAL, OPT_PARTITIONS, OPT_DEBUG, OPT_BROKER_TIMEOUT, OPT_COMMIT_RECORDS,
        OPT_CORRECTIONS, OPT_STATIONS, OPT_METRICS };
 
-static bool parse_int_opt(const char *name, const char *arg, long lo, long hi, int *out)
-{
-    long v;
-    if (!options_parse_long(arg, &v) || v < lo || v > hi) {
-        fprintf(stderr, "wxstream process: --%s: '%s' is not a number from %ld to %ld\n", name,
-                arg, lo, hi);
-        return false;
-    }
-    *out = (int)v;
-    return true;
-}
-
 /* --stations: WBAN numbers (any station) or names the catalogue knows, comma-separated. */
 static bool parse_stations(const char *arg, int32_t *out, int max, int *n)
 {
@@ -140,7 +128,6 @@ static int settings_parse(proc_t *p, int argc, char **argv, const char **prefix,
         {"group", required_argument, NULL, 'G'},
         {"topic-prefix", required_argument, NULL, OPT_TOPIC_PREFIX},
         {"instance-id", required_argument, NULL, OPT_INSTANCE},
-        {"grace", required_argument, NULL, OPT_GRACE},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"corrections", required_argument, NULL, OPT_CORRECTIONS},
         {"stations", required_argument, NULL, OPT_STATIONS},
@@ -155,9 +142,10 @@ static int settings_parse(proc_t *p, int argc, char **argv, const char **prefix,
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         OPTIONS_ANALYTICS,
+        OPTIONS_STREAMING,
         {NULL, 0, NULL, 0},
     };
-    int opt, grace = (int)p->set.cfg.grace_sec;
+    int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:G:X:qvh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -175,12 +163,9 @@ static int settings_parse(proc_t *p, int argc, char **argv, const char **prefix,
         case OPT_INSTANCE: p->set.instance = optarg; break;
         case OPT_DEBUG: p->set.kafka.debug = true; break;
         case OPT_METRICS: p->set.metrics_addr = optarg; break;
-        case OPT_GRACE:
-            if (!parse_int_opt("grace", optarg, 0, 7 * 86400, &grace))
-                return WX_EXIT_USAGE;
-            break;
         case OPT_IDLE_TIMEOUT:
-            if (!parse_int_opt("idle-timeout", optarg, 0, 7 * 86400, &p->set.idle_timeout_s))
+            if (!options_int("process", "idle-timeout", optarg, 0, 7 * 86400,
+                             &p->set.idle_timeout_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_STATIONS:
@@ -188,27 +173,31 @@ static int settings_parse(proc_t *p, int argc, char **argv, const char **prefix,
                 return WX_EXIT_USAGE;
             break;
         case OPT_CORRECTIONS:
-            if (!parse_int_opt("corrections", optarg, 0, 10 * 8784, &p->set.correct_hours))
+            if (!options_int("process", "corrections", optarg, 0, 10 * 8784, &p->set.correct_hours))
                 return WX_EXIT_USAGE;
             break;
         case OPT_EXIT_IDLE:
-            if (!parse_int_opt("exit-idle", optarg, 0, 86400, &p->set.exit_idle_s))
+            if (!options_int("process", "exit-idle", optarg, 0, 86400, &p->set.exit_idle_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_COMMIT_RECORDS:
-            if (!parse_int_opt("commit-records", optarg, 1, 100000000, &p->set.commit_records))
+            if (!options_int("process", "commit-records", optarg, 1, 100000000,
+                             &p->set.commit_records))
                 return WX_EXIT_USAGE;
             break;
         case OPT_COMMIT_INTERVAL:
-            if (!parse_int_opt("commit-interval", optarg, 10, 10000, &p->set.commit_interval_ms))
+            if (!options_int("process", "commit-interval", optarg, 10, 10000,
+                             &p->set.commit_interval_ms))
                 return WX_EXIT_USAGE;
             break;
         case OPT_BROKER_TIMEOUT:
-            if (!parse_int_opt("broker-timeout", optarg, 1, 86400, &p->set.broker_timeout_s))
+            if (!options_int("process", "broker-timeout", optarg, 1, 86400,
+                             &p->set.broker_timeout_s))
                 return WX_EXIT_USAGE;
             break;
         case OPT_PARTITIONS:
-            if (!parse_int_opt("partitions", optarg, 1, MAX_PARTITIONS, &p->set.create_partitions))
+            if (!options_int("process", "partitions", optarg, 1, MAX_PARTITIONS,
+                             &p->set.create_partitions))
                 return WX_EXIT_USAGE;
             break;
         default: {
@@ -225,7 +214,6 @@ static int settings_parse(proc_t *p, int argc, char **argv, const char **prefix,
         fprintf(stderr, "wxstream process: unexpected argument '%s' (see --help)\n", argv[optind]);
         return WX_EXIT_USAGE;
     }
-    p->set.cfg.grace_sec = grace;
     char err[256];
     if (wx_config_check(&p->set.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "wxstream process: %s\n", err);
