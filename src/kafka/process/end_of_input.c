@@ -30,16 +30,44 @@ void notice_caught_up(proc_t *p, int64_t now)
     }
 }
 
+/* Whether input partition i has read all the broker holds now: its position, or where its
+ * last end-of-partition event was, at or past the end the broker tells (asked, not the end
+ * librdkafka last saw: a fetch held up on a loaded machine leaves that behind the records
+ * still to come; the event's offset is past any transaction marker at the end). */
+static bool input_at_end(proc_t *p, int i)
+{
+    int64_t lo = -1, hi = -1;
+    if (rd_kafka_query_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi, 2000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    int64_t at = p->state.in[i]->eof_offset;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->set.input, i);
+    if (rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        l->elems[0].offset > at)
+        at = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return at >= hi;
+}
+
 /* --exit-idle: an input partition that is caught up and quiet that long is finished: its open
- * hours are emitted (a later reading for them is late). */
+ * hours are emitted (a later reading for them is late). Flushing cannot be undone, and a
+ * flushed input is what lets the run end, so the broker is asked first whether the partition
+ * is really at its end (input_at_end; at most every PROC_HWM_CHECK_PERIOD_MS). */
 void eoi_flush_quiet_inputs(proc_t *p, int64_t now)
 {
+    bool asked = false;
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->state.in[i];
         if (!ip || !ip->eof || stream_part_flushed(ip->sp))
             continue;
         if (now - health_quiet_since(p, ip->last_msg_ms) < p->set.exit_idle_s * 1000LL)
             continue;
+        if (!asked && !proc_due(&p->eoi.end_checked_ms, now, PROC_HWM_CHECK_PERIOD_MS))
+            continue;
+        asked = true;
+        if (!input_at_end(p, i))
+            continue; /* records are on their way: they reset the quiet period */
         route_t route = {p, p->set.input, i};
         wx_sink_t sink = results_sink(&route);
         stream_part_flush(ip->sp, &sink);

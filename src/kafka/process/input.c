@@ -81,6 +81,7 @@ static void input_reading(proc_t *p, rd_kafka_message_t *m, int32_t part, int64_
         proc_fail(p, "%s", "out of memory");
     ip->dirty = true;
     ip->eof = false;
+    ip->eof_offset = -1;
     ip->last_msg_ms = now;
     p->input.consumed_input++;
     p->txn.consumed++;
@@ -143,6 +144,7 @@ void input_handle(proc_t *p, rd_kafka_message_t *m, int64_t now)
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         if (input && p->state.in[part]) {
             p->state.in[part]->eof = true;
+            p->state.in[part]->eof_offset = m->offset;
         } else if (!input && p->state.hr[part]) {
             p->state.hr[part]->eof = true;
             p->state.hr[part]->eof_offset = m->offset;

@@ -67,6 +67,7 @@ typedef struct in_part {
     int64_t pos;     /* commit_body: the consumer's position, -1 unknown */
     bool dirty;
     bool eof;
+    int64_t eof_offset; /* where the last end-of-partition event was, -1 after a record */
     int64_t last_msg_ms;
     bool ready;         /* has read a record or been caught up: unseen stations hold nothing */
     wxbuf_t reported;   /* the last progress report sent to the hour stage (encoded) */
@@ -183,6 +184,7 @@ typedef struct proc_results { /* results.c */
 typedef struct proc_eoi { /* end_of_input.c */
     int64_t hwm_checked_ms;   /* internal_caught_up: when the internal topic's ends were asked */
     int64_t caught_up_ms;     /* notice_caught_up last ran */
+    int64_t end_checked_ms;   /* eoi_flush_quiet_inputs last asked the input's ends */
     int64_t group_checked_ms; /* alone_in_group last asked the broker */
     bool alone;               /* its answer then */
 } proc_eoi_t;

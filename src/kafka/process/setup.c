@@ -86,7 +86,7 @@ int proc_setup(proc_t *p)
     if (!p->txn.producer || setup_topics(p) != 0)
         return -1;
     /* Fences an earlier incarnation of this instance and aborts what it left open. */
-    rd_kafka_error_t *e = rd_kafka_init_transactions(p->txn.producer, 60000);
+    rd_kafka_error_t *e = wx_kafka_init_transactions(p->txn.producer, 60000);
     if (e) {
         wx_log(CMD, "initializing transactions (transactional.id %s): %s", txn_id,
                rd_kafka_error_string(e));

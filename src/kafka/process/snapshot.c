@@ -263,6 +263,7 @@ static int restore_partition(proc_t *p, const wanted_t *w, bool input, int32_t p
             return -1;
         }
         ip->covered = covered;
+        ip->eof_offset = -1;
         ip->last_msg_ms = proc_now_ms();
         ip->reported = (wxbuf_t)WXBUF_INIT;
         p->state.in[part] = ip;
