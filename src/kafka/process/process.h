@@ -237,6 +237,7 @@ static inline bool proc_due(int64_t *last, int64_t now, int period_ms)
 #define PROC_BROKER_PROBE_PERIOD_MS 2000 /* health_check_brokers' probe, while brokers are down */
 #define PROC_PROGRESS_PERIOD_MS 1000     /* progress_line */
 #define PROC_METRICS_PERIOD_MS 500       /* publish_metrics (also right after a commit) */
+#define PROC_LIVE_COMMIT_MS 10 /* results are committed this soon once the input is caught up */
 /* Not chores but rate-limited questions inside eoi_finished: */
 #define PROC_GROUP_CHECK_PERIOD_MS 1000 /* alone_in_group's cached answer */
 #define PROC_HWM_CHECK_PERIOD_MS 200    /* internal_caught_up answers false until it is due */

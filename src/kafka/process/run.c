@@ -14,6 +14,31 @@ void proc_fail(proc_t *p, const char *fmt, const char *detail)
     p->loop.stopping = true;
 }
 
+/* Whether every assigned partition, input and internal, has met its end since its last
+ * record: the run is caught up (live input), and results would only wait for the interval. */
+static bool caught_up(const proc_t *p)
+{
+    bool any = false;
+    for (int i = 0; i < MAX_PARTITIONS; i++) {
+        if ((p->state.in[i] && !p->state.in[i]->eof) || (p->state.hr[i] && !p->state.hr[i]->eof))
+            return false;
+        any = any || p->state.in[i];
+    }
+    return any;
+}
+
+/* When the open transaction is committed: at --commit-interval, when full (--commit-records,
+ * or an abort is due) or very large; and, so that a live result is visible within
+ * milliseconds rather than half an interval, as soon as the run is caught up with results in
+ * the transaction (never more often than PROC_LIVE_COMMIT_MS). A backlog never meets its end,
+ * so its transactions keep their length. */
+static bool commit_due(const proc_t *p, int64_t now, bool full)
+{
+    const int64_t age = now - p->txn.last_commit_ms;
+    return full || age >= p->set.commit_interval_ms || p->txn.records > 100000 ||
+           (p->txn.records > 0 && age >= PROC_LIVE_COMMIT_MS && caught_up(p));
+}
+
 /* The chores of one turn of the loop, in this order; full: the transaction has consumed
  * --commit-records (or must be aborted). Returns true when the loop must end (done, *stuck
  * when with hours it could not decide; or failed). */
@@ -27,8 +52,7 @@ static bool housekeeping(proc_t *p, int64_t now, bool full, bool *stuck)
             notice_caught_up(p, now);
         eoi_flush_quiet_inputs(p, now);
     }
-    if (p->txn.in_txn && (full || now - p->txn.last_commit_ms >= p->set.commit_interval_ms ||
-                          p->txn.records > 100000)) {
+    if (p->txn.in_txn && commit_due(p, now, full)) {
         input_report_progress(p); /* an idle partition's progress changes without any input */
         if (p->txn.consumed > 0 || p->txn.records > 0) {
             txn_commit(p);
