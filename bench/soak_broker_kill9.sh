@@ -16,7 +16,7 @@ REPLAY_RUNS=${3:-10}
 base=${WX_KILL_SEED:-$(date +%s)}
 logs=$(mktemp -d "${TMPDIR:-/tmp}/soak-broker-kill9.XXXXXX")
 echo "command: bench/soak_broker_kill9.sh $W $RUNS $REPLAY_RUNS (base seed $base, logs of failures in $logs)"
-failures=0 waits=0
+failures=0 waits=0 restarts=0
 for (( r = 0; r < RUNS; r++ )); do
     seed=$(( base + r ))
     t0=$(date +%s)
@@ -24,6 +24,8 @@ for (( r = 0; r < RUNS; r++ )); do
         line=$(grep -m1 '^run broker' "$logs/run-$seed.log")
         w=$(printf '%s\n' "$line" | sed -n 's/.*snapshot\/offset waits \([0-9]*\).*/\1/p')
         waits=$(( waits + ${w:-0} ))
+        f=$(printf '%s\n' "$line" | sed -n 's/.*finish-restarts=\([0-9]*\).*/\1/p')
+        restarts=$(( restarts + ${f:-0} ))
         echo "run $((r + 1))/$RUNS seed $seed: ok in $(( $(date +%s) - t0 )) s (${line#run broker })"
         rm -f "$logs/run-$seed.log"
     else
@@ -41,5 +43,5 @@ for (( r = 0; r < REPLAY_RUNS; r++ )); do
         echo "replay run $((r + 1))/$REPLAY_RUNS: FAILED; log $logs/replay-$r.log"
     fi
 done
-echo "result: process $RUNS runs, $failures failed ($waits snapshot/offset mismatches waited out); replay $REPLAY_RUNS runs, $replay_failures failed"
+echo "result: process $RUNS runs, $failures failed ($waits snapshot/offset mismatches waited out, $restarts finish-phase restarts); replay $REPLAY_RUNS runs, $replay_failures failed"
 [ "$failures" -eq 0 ] && [ "$replay_failures" -eq 0 ]
