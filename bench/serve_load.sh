@@ -7,8 +7,8 @@
 # records on the topics).
 # The clients stand for browsers on other machines, so they run at the lowest CPU priority
 # (nice 19): on this loopback test they must not take the CPU a remote client would not.
-# SERVE_NICE (default 0) runs serve itself at that niceness: 10 is how docs/serve.md suggests
-# running the dashboard beside process on a small machine.
+# SERVE_NICE (default 0) runs serve itself at that niceness (e.g. 10: how much of process's loss
+# is serve's CPU, taken on a machine it shares with process).
 # Usage: bench/serve_load.sh [BUILD_DIR] [SECONDS] [CLIENTS] [RPS] [ROUNDS]
 #        (default build 60 200 50 2; WX_KAFKA_PORT picks the broker as for the tests)
 set -euo pipefail
