@@ -126,14 +126,39 @@ int wx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
     return n;
 }
 
-int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
-                          const char *const *configs, int timeout_ms, char *errstr,
-                          size_t errstr_size)
+static int64_t mono_ms(void)
 {
-    int have = wx_kafka_partition_count(rk, topic, timeout_ms, errstr, errstr_size);
-    if (have != 0)
-        return have;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a failed topic creation may succeed if tried again: the cluster is (re)starting —
+ * its broker still fenced ("Unable to replicate the partition 1 time(s): All brokers are
+ * currently fenced" comes as INVALID_REPLICATION_FACTOR), no controller yet, or no answer. */
+static bool create_error_transient(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN: return true;
+    default: return false;
+    }
+}
+
+/* One CreateTopics request. Returns 0 (created, or it exists), -1 with errstr; *transient
+ * says whether trying again may help. */
+static int create_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                        const char *const *configs, int timeout_ms, bool *transient,
+                        char *errstr, size_t errstr_size)
+{
     char e[512];
+    *transient = false;
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, e, sizeof e);
     if (!nt) {
         snprintf(errstr, errstr_size, "topic %s: %s", topic, e);
@@ -156,27 +181,51 @@ int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
     int rc = -1;
     if (!ev) {
         snprintf(errstr, errstr_size, "creating topic %s: timed out", topic);
+        *transient = true;
     } else if (rd_kafka_event_error(ev)) {
         snprintf(errstr, errstr_size, "creating topic %s: %s", topic,
                  rd_kafka_event_error_string(ev));
+        *transient = create_error_transient(rd_kafka_event_error(ev));
     } else {
         const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
         size_t n;
         const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
         rd_kafka_resp_err_t terr = n ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (terr == RD_KAFKA_RESP_ERR_NO_ERROR || terr == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        if (terr == RD_KAFKA_RESP_ERR_NO_ERROR || terr == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             rc = 0;
-        else
+        } else {
             snprintf(errstr, errstr_size, "creating topic %s: %s", topic,
                      rd_kafka_topic_result_error_string(tr[0]));
+            *transient = create_error_transient(terr);
+        }
     }
     if (ev)
         rd_kafka_event_destroy(ev);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
-    if (rc != 0)
-        return -1;
+    return rc;
+}
+
+int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                          const char *const *configs, int timeout_ms, char *errstr,
+                          size_t errstr_size)
+{
+    /* A cluster that is restarting answers metadata before it can create topics: transient
+     * failures are tried again, every half second, until timeout_ms have passed. */
+    const int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        int have = wx_kafka_partition_count(rk, topic, timeout_ms, errstr, errstr_size);
+        if (have > 0)
+            return have;
+        bool transient = true; /* metadata that could not be had */
+        if (have == 0 && create_topic(rk, topic, partitions, configs, timeout_ms, &transient,
+                                      errstr, errstr_size) == 0)
+            break;
+        if (!transient || wx_stop_requested() || deadline - mono_ms() < 500)
+            return -1;
+        nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
+    }
     /* Metadata can lag creation by a moment. */
     for (int i = 0; i < 50; i++) {
         int n = wx_kafka_partition_count(rk, topic, timeout_ms, errstr, errstr_size);
@@ -197,13 +246,6 @@ void wx_kafka_opts_help(FILE *f)
             "                         -X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN\n"
             "  --debug                show librdkafka's debug-level log lines\n",
             WX_DEFAULT_BROKERS);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 rd_kafka_error_t *wx_kafka_init_transactions(rd_kafka_t *rk, int timeout_ms)

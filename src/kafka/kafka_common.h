@@ -45,7 +45,9 @@ int wx_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
 /* Creates the topic with `partitions` partitions (the broker's default replication) and the
  * given configs (pairs, NULL-ended; may be NULL) unless it exists. retention.ms is -1 unless
  * given: records carry the readings' historical timestamps, which time-based retention would
- * delete at once. Returns its partition count, or -1 with errstr. */
+ * delete at once. A cluster that is restarting (no metadata, its broker still fenced, no
+ * controller) is asked again every half second until timeout_ms have passed. Returns its
+ * partition count, or -1 with errstr. */
 int wx_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions,
                           const char *const *configs, int timeout_ms, char *errstr,
                           size_t errstr_size);

@@ -6,29 +6,31 @@
 #include "process.h"
 #include "wxk_names.h"
 
-/* Creates the topics that do not exist yet and learns the partition counts (proc_state_t). */
+/* Creates the topics that do not exist yet and learns the partition counts (proc_state_t).
+ * A cluster that is restarting meanwhile is waited for up to --broker-timeout. */
 static int setup_topics(proc_t *p)
 {
     char err[512];
+    const int tmo = p->set.broker_timeout_s * 1000;
     /* A snapshot can be larger than Kafka's default 1 MB record limit (an hour stage that keeps
      * a year of decided hours for corrections): SNAPSHOT_MAX_BYTES. Static: a constant table. */
     static const char *const compact[] = {"cleanup.policy", "compact", "segment.ms", "60000",
                                           "min.cleanable.dirty.ratio", "0.1",
                                           "max.message.bytes", SNAPSHOT_MAX_BYTES, NULL};
     p->state.n_input = wx_kafka_ensure_topic(p->txn.producer, p->set.input,
-                                             p->set.create_partitions, NULL, 15000, err,
+                                             p->set.create_partitions, NULL, tmo, err,
                                              sizeof err);
     if (p->state.n_input < 0)
         goto fail;
     for (int i = 0; i < T_COUNT; i++)
-        if (wx_kafka_ensure_topic(p->txn.producer, p->set.results[i], 1, NULL, 15000, err,
+        if (wx_kafka_ensure_topic(p->txn.producer, p->set.results[i], 1, NULL, tmo, err,
                                   sizeof err) < 0)
             goto fail;
     p->state.n_hourly = wx_kafka_ensure_topic(p->txn.producer, p->set.hourly, p->state.n_input,
-                                              NULL, 15000, err, sizeof err);
+                                              NULL, tmo, err, sizeof err);
     if (p->state.n_hourly < 0)
         goto fail;
-    if (wx_kafka_ensure_topic(p->txn.producer, p->set.changelog, 1, compact, 15000, err,
+    if (wx_kafka_ensure_topic(p->txn.producer, p->set.changelog, 1, compact, tmo, err,
                               sizeof err) < 0)
         goto fail;
     if (p->state.n_input > MAX_PARTITIONS || p->state.n_hourly > MAX_PARTITIONS) {
