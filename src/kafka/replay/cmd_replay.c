@@ -63,7 +63,7 @@ static void usage(FILE *f)
             "  --seed S               random seed of --jitter (default: 1)\n"
             "  --limit N              stop after N records (default: 0, no limit)\n"
             "  --flush-timeout SECS   wait at most this long at the end for delivery reports\n"
-            "                         (default: 60)\n"
+            "                         (default: 60, or message.timeout.ms + 5 s if longer)\n"
             "  --metrics ADDR         serve Prometheus metrics at http://ADDR/metrics while the\n"
             "                         run lasts, ADDR = HOST:PORT; 127.0.0.1:PORT is the safe\n"
             "                         choice (this machine only); port 0 takes a free one, logged\n"
@@ -229,6 +229,7 @@ static int parse_args(replay_run_t *run, int argc, char **argv)
                 return WX_EXIT_USAGE;
             }
             run->flush_timeout_ms = (int)(d * 1000.0 + 0.5);
+            run->flush_timeout_given = true;
             break;
         case OPT_DEBUG:
             run->kopts.debug = true;
@@ -268,19 +269,22 @@ static int open_files(replay_run_t *run)
     return 0;
 }
 
-/* How long to wait for the cluster at the start: the message timeout, at most 10 s. */
-static int metadata_timeout_ms(rd_kafka_t *rk)
+/* The producer's message.timeout.ms (-X may set it), 0 when it cannot be read. */
+static long message_timeout_ms(rd_kafka_t *rk)
 {
     char v[64];
     size_t vs = sizeof v;
-    const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
-    long ms = REPLAY_METADATA_MS;
-    if (rd_kafka_conf_get(conf, "message.timeout.ms", v, &vs) == RD_KAFKA_CONF_OK) {
-        long m = strtol(v, NULL, 10);
-        if (m > 0 && m < ms)
-            ms = m;
-    }
-    return (int)ms;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.timeout.ms", v, &vs) != RD_KAFKA_CONF_OK)
+        return 0;
+    long m = strtol(v, NULL, 10);
+    return m > 0 ? m : 0;
+}
+
+/* How long to wait for the cluster at the start: the message timeout, at most 10 s. */
+static int metadata_timeout_ms(rd_kafka_t *rk)
+{
+    long m = message_timeout_ms(rk);
+    return (int)(m > 0 && m < REPLAY_METADATA_MS ? m : REPLAY_METADATA_MS);
 }
 
 /* Creates the producers and the topic, notes each partition's end, then sends: here (one
@@ -315,6 +319,12 @@ static bool replay_start(replay_run_t *run, replay_src_t **src_ptrs, int *status
             return false;
         }
     }
+
+    /* Unless told otherwise, the end waits out the message timeout: each record then has a
+     * definite outcome, delivered or failed, never "not confirmed". */
+    long m = message_timeout_ms(run->outs[0].rk);
+    if (!run->flush_timeout_given && m + 5000 > run->flush_timeout_ms)
+        run->flush_timeout_ms = (int)(m + 5000);
 
     /* The topic, with the partitions this run needs. */
     int want = run->partitions ? run->partitions : run->per_file ? (int)run->n_files : 1;

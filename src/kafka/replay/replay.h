@@ -57,6 +57,7 @@ struct replay_run {
     uint64_t seed;
     long limit;
     int flush_timeout_ms;
+    bool flush_timeout_given; /* else it is at least message.timeout.ms + 5 s */
     const char *metrics_addr; /* --metrics */
     bool quiet;
     bool progress; /* stderr is a terminal and not quiet */
