@@ -161,7 +161,9 @@ kill9_broker_run() {
         # The broker starts in the background (kafka.sh start waits until it answers, which
         # after a SIGKILL takes a while): the instances keep being killed meanwhile.
         if [ "$down_at" -gt 0 ] && [ "$starter" -eq 0 ] && [ "$elapsed" -ge $(( down_at + ${K9_BROKER_DOWN_MS:-15000} )) ]; then
-            "$WX_SRC/scripts/kafka.sh" start > "$dir/broker-start.log" 2>&1 &
+            # after a SIGKILL the broker recovers every log it holds: slow on a loaded machine
+            WX_KAFKA_START_TIMEOUT=${WX_KAFKA_START_TIMEOUT:-180} \
+                "$WX_SRC/scripts/kafka.sh" start > "$dir/broker-start.log" 2>&1 &
             starter=$!
             echo "--- broker starting at ${elapsed} ms" | tee -a "$dir"/{a,b,c}.log >/dev/null
         fi

@@ -31,7 +31,8 @@ sleep 2
 note "restarting the broker in the middle of the run"
 "$WX_SRC/scripts/kafka.sh" stop > /dev/null 2>&1
 sleep 2
-"$WX_SRC/scripts/kafka.sh" start > /dev/null 2>&1 || fail "the broker did not come back"
+WX_KAFKA_START_TIMEOUT=${WX_KAFKA_START_TIMEOUT:-180} "$WX_SRC/scripts/kafka.sh" start > /dev/null 2>&1 ||
+    fail "the broker did not come back"
 wait "$rp" || { cat "$work/replay.log" >&2; fail "replay did not survive the broker restart"; }
 wait "$pp" || { cat "$work/process.log" >&2; fail "process did not survive the broker restart"; }
 pids=()
