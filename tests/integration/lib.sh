@@ -56,7 +56,7 @@ wx_need() {
 wx_need_broker() {
     local out
     wx_need kcat
-    if ! out=$("$WX_SRC/scripts/kafka.sh" start 2>"${TMPDIR:-/tmp}/wx-broker-start.$$.log"); then
+    if ! out=$(WX_KAFKA_START_TIMEOUT=${WX_KAFKA_START_TIMEOUT:-180} "$WX_SRC/scripts/kafka.sh" start 2>"${TMPDIR:-/tmp}/wx-broker-start.$$.log"); then
         echo "######################################################################" >&2
         echo "FAIL: $WX_TEST_NAME: the Kafka broker could not be started:" >&2
         sed 's/^/    /' "${TMPDIR:-/tmp}/wx-broker-start.$$.log" >&2
@@ -185,5 +185,5 @@ wx_broker_kill9() {
 # wx_broker_start: starts the test broker again (after wx_broker_kill9) through the script a
 # user runs; fails the test if it does not come up.
 wx_broker_start() {
-    "$WX_SRC/scripts/kafka.sh" start >/dev/null 2>&1 || fail "the broker did not come back"
+    WX_KAFKA_START_TIMEOUT=${WX_KAFKA_START_TIMEOUT:-180} "$WX_SRC/scripts/kafka.sh" start >/dev/null 2>&1 || fail "the broker did not come back"
 }
