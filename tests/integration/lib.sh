@@ -20,6 +20,9 @@ WX=${WX:-${1:-}}
 WX_SRC=${WX_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WX_TEST_DATA=${WX_TEST_DATA:-$WX_SRC/tests/data}
 export WX_SRC WX_TEST_DATA
+# Every broker start a test makes (scripts/kafka.sh start) may take up to 180 s: a loaded
+# machine, a broker recovering many logs after a SIGKILL.
+export WX_KAFKA_START_TIMEOUT=${WX_KAFKA_START_TIMEOUT:-180}
 WX_TEST_NAME=${WX_TEST_NAME:-$(basename "$0" .sh)}
 
 fail() {
