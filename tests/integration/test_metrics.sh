@@ -140,7 +140,9 @@ for ((i = 0; i < 600; i++)); do
     prev=$WORK/p.prev
     in=$("$PY" "$HELPER" value "$WORK/p.prom" wxstream_process_records_consumed topic="${P}InputData")
     commits=$("$PY" "$HELPER" value "$WORK/p.prom" wxstream_process_transactions outcome=committed)
-    if [ "${in:-0}" = "$N" ] && [ "${commits:-0}" -gt 0 ]; then
+    # and the internal topic read back: a caught-up run commits at once, before it reads it
+    hr=$("$PY" "$HELPER" value "$WORK/p.prom" wxstream_process_records_consumed topic="${P}wxstream-hourly")
+    if [ "${in:-0}" = "$N" ] && [ "${commits:-0}" -gt 0 ] && [ "${hr:-0}" != 0 ]; then
         got=1
         break
     fi
