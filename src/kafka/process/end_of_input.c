@@ -7,6 +7,28 @@
 #include "wxk_assignment.h"
 #include "wxk_end_of_input.h"
 
+/* The consumer's position in input partition i (the next offset it hands over), -1 when
+ * unknown (nothing read since the assignment). */
+static int64_t input_position(const proc_t *p, int i)
+{
+    int64_t at = -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->set.input, i);
+    if (rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        at = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return at;
+}
+
+bool eoi_input_at_cached_end(const proc_t *p, int i)
+{
+    int64_t lo = -1, hi = -1;
+    if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 ||
+        hi < 0)
+        return false;
+    return input_position(p, i) >= hi;
+}
+
 /* An input partition whose position has reached the high watermark librdkafka last saw is
  * caught up, even if its one end-of-partition event went by (e.g. during a rebalance). Run
  * every PROC_CAUGHT_UP_PERIOD_MS by housekeeping (run.c), before eoi_flush_quiet_inputs. */
@@ -14,19 +36,9 @@ void notice_caught_up(proc_t *p, int64_t now)
 {
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         in_part_t *ip = p->state.in[i];
-        if (!ip || ip->eof)
-            continue;
-        int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 ||
-            hi < 0)
-            continue;
-        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(l, p->set.input, i);
-        int64_t since = health_quiet_since(p, ip->last_msg_ms);
-        if (rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            l->elems[0].offset >= hi && now - since >= 1000)
+        if (ip && !ip->eof && eoi_input_at_cached_end(p, i) &&
+            now - health_quiet_since(p, ip->last_msg_ms) >= 1000)
             ip->eof = true;
-        rd_kafka_topic_partition_list_destroy(l);
     }
 }
 
@@ -40,13 +52,9 @@ static bool input_at_end(proc_t *p, int i)
     if (rd_kafka_query_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi, 2000) !=
         RD_KAFKA_RESP_ERR_NO_ERROR)
         return false;
-    int64_t at = p->state.in[i]->eof_offset;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, p->set.input, i);
-    if (rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        l->elems[0].offset > at)
-        at = l->elems[0].offset;
-    rd_kafka_topic_partition_list_destroy(l);
+    int64_t at = input_position(p, i);
+    if (p->state.in[i]->eof_offset > at)
+        at = p->state.in[i]->eof_offset;
     return at >= hi;
 }
 

@@ -14,25 +14,6 @@ void proc_fail(proc_t *p, const char *fmt, const char *detail)
     p->loop.stopping = true;
 }
 
-/* Whether input partition i has read up to the end its last fetch reported (no wait for the
- * end-of-partition event: librdkafka sends it only with the next, empty, fetch, up to
- * fetch.wait.max.ms later). */
-static bool input_read_to_end(const proc_t *p, int i)
-{
-    if (p->state.in[i]->eof)
-        return true;
-    int64_t lo = -1, hi = -1;
-    if (rd_kafka_get_watermark_offsets(p->cons.consumer, p->set.input, i, &lo, &hi) != 0 ||
-        hi < 0)
-        return false;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, p->set.input, i);
-    bool end = rd_kafka_position(p->cons.consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-               l->elems[0].offset >= hi;
-    rd_kafka_topic_partition_list_destroy(l);
-    return end;
-}
-
 /* Whether every assigned input partition has read all there is: the run is caught up (live
  * input), and its results would only wait for the interval. The internal partitions are not
  * asked: at an hour's end they hold this transaction's own summaries, unreadable until it
@@ -43,7 +24,9 @@ static bool caught_up(const proc_t *p)
     for (int i = 0; i < MAX_PARTITIONS; i++) {
         if (!p->state.in[i])
             continue;
-        if (!input_read_to_end(p, i))
+        /* the end its last fetch reported: no wait for the end-of-partition event, which
+         * librdkafka sends only with the next, empty, fetch (up to fetch.wait.max.ms later) */
+        if (!p->state.in[i]->eof && !eoi_input_at_cached_end(p, i))
             return false;
         any = true;
     }
