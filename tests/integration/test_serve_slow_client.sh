@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh" "$1"
 W=$(wx_bin)
-wx_need node curl jq
+wx_need node curl jq chrt
 wx_need_broker
 P=$(wx_topic_prefix)
 WORK=$(mktemp -d)
@@ -49,6 +49,14 @@ node "$WX_SRC/tests/integration/serve_slow_client.mjs" "$URL" "$WANT" 120 >"$WOR
 NODE_PID=$!
 for _ in $(seq 1 50); do grep -q connected "$WORK/client.out" 2>/dev/null && break; sleep 0.1; done
 sleep 1
+# the two live streams' threads run as idle work (SCHED_IDLE, docs/serve.md); serve's main
+# thread (the consumer) does not
+idle=0
+for t in /proc/"$SERVE_PID"/task/*; do
+    [ "$(chrt -p "${t##*/}" 2>/dev/null | sed -n 's/.*policy: //p')" = SCHED_IDLE ] && idle=$((idle + 1))
+done
+[ "$idle" -eq 2 ] || fail "expected the 2 live streams' threads as SCHED_IDLE, found $idle"
+chrt -p "$SERVE_PID" | grep -q SCHED_OTHER || fail "serve's consumer thread is not SCHED_OTHER: $(chrt -p "$SERVE_PID")"
 wx_kcat -P -t "${P}Output" -l "$WORK/records.jsonl" || fail "kcat could not produce"
 wait "$NODE_PID" || fail "the client script failed"
 NODE_PID=

@@ -2,7 +2,10 @@
  * /api/outliers, /api/dead, /api/stations, /api/health), its parameters, the health figures and
  * the Server-Sent Events stream (/api/events). The server and its routing are serve_http.c;
  * what a handler may trust and how it answers are said there. */
+#define _GNU_SOURCE /* SCHED_IDLE (Linux) */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,11 +383,24 @@ typedef struct sse {
     bool hello_sent;
 } sse_t;
 
+static void sse_idle_priority(void)
+{
+#ifdef SCHED_IDLE
+    struct sched_param sp = {.sched_priority = 0};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp); /* best effort */
+#endif
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     sse_t *s = cls;
     if (!s->hello_sent) {
+        /* This connection's thread only sends live events from now on: as idle work
+         * (SCHED_IDLE: any other runnable thread preempts it at once), so on a machine shared
+         * with the pipeline the fan-out to viewers only takes CPU that process and the broker
+         * leave, and runs at full speed when the CPU is free (docs/serve.md). */
+        sse_idle_priority();
         /* retry: how soon the browser reconnects after the server went away */
         static const char hello[] = "retry: 1000\n: wxstream serve\n\n";
         if (max < sizeof hello - 1)
