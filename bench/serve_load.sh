@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test of `wxstream serve` on loopback: CLIENTS live (SSE) clients plus RPS API requests per
-# second for SECONDS, while `process` runs a backlog into the topics serve reads. Measured in
+# second for SECONDS, while `process` runs a backlog (YEARS synthetic years of the seed's three
+# stations) into the topics serve reads. Measured in
 # the same run: process's throughput with that load and without it (no serve, no clients: the
 # baseline, same backlog, alternating ROUNDS times; medians), serve's memory (RSS sampled every
 # second), and whether every client received every result (its event counts against the
@@ -20,6 +21,7 @@ CLIENTS=${3:-200}
 RPS=${4:-50}
 ROUNDS=${5:-3}
 SERVE_NICE=${SERVE_NICE:-0}
+YEARS=${YEARS:-3} # synthetic years of backlog: process needs a few seconds for it, not a fraction of one
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=$B/wxstream
 BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
@@ -37,10 +39,10 @@ cleanup() {
 trap cleanup EXIT
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "command: SERVE_NICE=$SERVE_NICE bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients as SCHED_IDLE)"
-"$W" synth --from 2025 --to 2025 --out "$tmp/data" 2>/dev/null
+echo "command: SERVE_NICE=$SERVE_NICE YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients as SCHED_IDLE)"
+"$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
 n=$(cat "$tmp"/data/*.txt | wc -l)
-echo "backlog: the seed's three stations, one synthetic year: $n readings (replayed before process starts)"
+echo "backlog: the seed's three stations, $YEARS synthetic years: $n readings (replayed before process starts)"
 
 process_rate() { # prefix -> readings/s of process (first to last input record)
     "$W" process --topic-prefix "$1" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p'
@@ -63,7 +65,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     done
     # the ring holds a whole round of results, so a client that is slower than process's burst
     # catches up instead of being dropped; --max-clients leaves room for the API's connections
-    nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue 65536 \
+    nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 65536)) \
         --max-clients $((CLIENTS + 100)) >"$tmp/serve.out" 2>"$tmp/serve.err" &
     SERVE_PID=$!
     for _ in $(seq 1 100); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done

@@ -3,12 +3,12 @@
  * are all there), and the loop that also publishes the health event once a second. It is the
  * only writer of serve_ctx_t (serve.h). */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "json_fields.h"
 #include "serve_consume.h"
 #include "serve_query.h"
 
@@ -25,37 +25,80 @@ void serve_name_topics(serve_ctx_t *c, const char *prefix)
 
 /* ------------------------------------------------------------------ records */
 
-static wx_time_t field_time(const json_t *o, const char *name)
+/* The members the index reads (json_fields.h: checked strictly, no allocation). */
+enum { F_STATION, F_WBAN, F_NAME, F_WINDOW, F_UTC, F_REASON, F_COUNT };
+
+typedef struct {
+    json_field_t f[F_COUNT];
+    char wban[SERVE_STATION_MAX], name[SERVE_NAME_MAX], window[64], utc[64], reason[1024];
+    char station[SERVE_STATION_MAX];
+} record_fields_t;
+
+/* A string member: NULL when absent or not a string. Whole, or NULL when too long — except
+ * the name and the reason, whose buffers hold more than the index keeps of them. */
+static const char *field_str(const record_fields_t *r, int i)
 {
-    const json_t *v = json_object_get(o, name);
+    const json_field_t *f = &r->f[i];
+    if (!f->found || f->type != JSON_STRING)
+        return NULL;
+    return !f->truncated || i == F_NAME || i == F_REASON ? f->buf : NULL;
+}
+
+static wx_time_t field_time(const record_fields_t *r, int i)
+{
+    const char *s = field_str(r, i);
     wx_time_t t;
-    if (json_is_string(v) && serve_parse_time(json_string_value(v), &t))
-        return t;
-    return WX_TIME_MIN;
+    return s && serve_parse_time(s, &t) ? t : WX_TIME_MIN;
 }
 
-static const char *field_str(const json_t *o, const char *name)
+/* The station key of a record: "station" as a string, or as an integer (then "wban" when it
+ * is a string, else the number zero-padded). */
+static bool station_of(const record_fields_t *r, char *key, size_t size)
 {
-    const json_t *v = json_object_get(o, name);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* The station key of a record: "station" as a string, or as a number (then "wban" when it is
- * a string, else the number zero-padded). */
-static bool station_of(const json_t *o, char *key, size_t size)
-{
-    const json_t *v = json_object_get(o, "station");
-    if (json_is_string(v))
-        return serve_station_key(json_string_value(v), key, size);
-    if (json_is_integer(v)) {
-        const char *w = field_str(o, "wban");
-        if (w && serve_station_key(w, key, size))
-            return true;
-        char num[32];
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return serve_station_key(num, key, size);
+    const json_field_t *f = &r->f[F_STATION];
+    if (!f->found)
+        return false;
+    if (f->type == JSON_STRING) {
+        const char *s = field_str(r, F_STATION);
+        return s && serve_station_key(s, key, size);
     }
-    return false;
+    int32_t v;
+    bool integral;
+    if (f->type != JSON_NUMBER || !f->integer || !json_num_to_int(&f->num, &v, &integral))
+        return false;
+    const char *w = field_str(r, F_WBAN);
+    if (w && serve_station_key(w, key, size))
+        return true;
+    char num[32];
+    snprintf(num, sizeof num, "%" PRId32, v);
+    return serve_station_key(num, key, size);
+}
+
+/* 0 when the payload is one JSON object; its fields in *r. */
+static int read_fields(const rd_kafka_message_t *m, record_fields_t *r)
+{
+    static const struct {
+        const char *name;
+        size_t buf;
+        size_t cap;
+    } spec[F_COUNT] = {
+        {"station", offsetof(record_fields_t, station), SERVE_STATION_MAX},
+        {"wban", offsetof(record_fields_t, wban), SERVE_STATION_MAX},
+        {"station_name", offsetof(record_fields_t, name), SERVE_NAME_MAX},
+        {"window_start", offsetof(record_fields_t, window), 64},
+        {"utc_time", offsetof(record_fields_t, utc), 64},
+        {"reason", offsetof(record_fields_t, reason), 1024},
+    };
+    for (int i = 0; i < F_COUNT; i++)
+        r->f[i] = (json_field_t){.name = spec[i].name, .buf = (char *)r + spec[i].buf,
+                                 .cap = spec[i].cap};
+    char err[128];
+    if (!m->payload || json_fields_get(m->payload, m->len, r->f, F_COUNT, err, sizeof err) != 0)
+        return -1;
+    for (int i = 0; i < F_COUNT; i++)
+        if (r->f[i].found && r->f[i].has_nul)
+            return -1; /* a \u0000 in a field read: not a record of ours */
+    return 0;
 }
 
 static serve_part_t *part_of(serve_ctx_t *c, int topic, int32_t partition)
@@ -69,15 +112,15 @@ static serve_part_t *part_of(serve_ctx_t *c, int topic, int32_t partition)
 /* Reads one record into the index and out as a live event. Called without the lock. */
 static void take_record(serve_ctx_t *c, int topic, const rd_kafka_message_t *m, char *scratch)
 {
-    json_error_t jerr;
-    json_t *o = m->payload ? json_loadb(m->payload, m->len, 0, &jerr) : NULL;
+    record_fields_t rf;
+    const bool is_object = read_fields(m, &rf) == 0;
     char key[SERVE_STATION_MAX], err[256];
     int rc = -1;
     wx_time_t event = WX_TIME_MIN;
     /* Accepted JSON has newlines only as whitespace: blanks keep it valid and one SSE line. */
     const char *json = m->payload;
     size_t len = m->len;
-    if (o && len <= SERVE_RECORD_MAX && (memchr(json, '\n', len) || memchr(json, '\r', len))) {
+    if (is_object && len <= SERVE_RECORD_MAX && (memchr(json, '\n', len) || memchr(json, '\r', len))) {
         memcpy(scratch, json, len);
         for (size_t i = 0; i < len; i++)
             if (scratch[i] == '\n' || scratch[i] == '\r')
@@ -85,19 +128,19 @@ static void take_record(serve_ctx_t *c, int topic, const rd_kafka_message_t *m, 
         json = scratch;
     }
     pthread_mutex_lock(&c->lock);
-    if (json_is_object(o)) {
+    if (is_object) {
         switch (topic) {
         case SERVE_T_OUTPUT: {
-            wx_time_t t = field_time(o, "window_start");
-            if (station_of(o, key, sizeof key) && t != WX_TIME_MIN) {
-                rc = serve_index_put_output(c->idx, key, field_str(o, "station_name"), t, json, len,
+            wx_time_t t = field_time(&rf, F_WINDOW);
+            if (station_of(&rf, key, sizeof key) && t != WX_TIME_MIN) {
+                rc = serve_index_put_output(c->idx, key, field_str(&rf, F_NAME), t, json, len,
                                             err, sizeof err);
                 event = t + WX_HOUR;
             }
             break;
         }
         case SERVE_T_MAXTEMP: {
-            wx_time_t t = field_time(o, "window_start");
+            wx_time_t t = field_time(&rf, F_WINDOW);
             if (t != WX_TIME_MIN) {
                 rc = serve_index_put_hottest(c->idx, t, json, len, err, sizeof err);
                 event = t + WX_HOUR;
@@ -105,17 +148,17 @@ static void take_record(serve_ctx_t *c, int topic, const rd_kafka_message_t *m, 
             break;
         }
         case SERVE_T_OUTLIERS: {
-            wx_time_t t = field_time(o, "utc_time");
-            const char *reason = field_str(o, "reason");
-            if (station_of(o, key, sizeof key) && t != WX_TIME_MIN && reason) {
+            wx_time_t t = field_time(&rf, F_UTC);
+            const char *reason = field_str(&rf, F_REASON);
+            if (station_of(&rf, key, sizeof key) && t != WX_TIME_MIN && reason) {
                 rc = serve_index_put_outlier(c->idx, key, t, reason, json, len, err, sizeof err);
                 event = t;
             }
             break;
         }
         default:
-            rc = serve_index_put_dead(c->idx, field_str(o, "reason"), json, len, err, sizeof err);
-            event = field_time(o, "utc_time");
+            rc = serve_index_put_dead(c->idx, field_str(&rf, F_REASON), json, len, err, sizeof err);
+            event = field_time(&rf, F_UTC);
             break;
         }
     }
@@ -132,7 +175,6 @@ static void take_record(serve_ctx_t *c, int topic, const rd_kafka_message_t *m, 
     pthread_mutex_unlock(&c->lock);
     if (rc == 0)
         serve_hub_publish(c->hub, EVENT_NAMES[topic], json, len);
-    json_decref(o);
 }
 
 /* ------------------------------------------------------------------ assignment */
