@@ -19,8 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "kafka_commands.h"
 #include "kafka_common.h"
 #include "options.h"
