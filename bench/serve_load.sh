@@ -6,12 +6,12 @@
 # baseline, same backlog, alternating ROUNDS times; medians), serve's memory (RSS sampled every
 # second), and whether every client received every result (its event counts against the
 # records on the topics).
-# The clients stand for browsers on other machines, so they run as idle work (SCHED_IDLE,
-# `chrt --idle 0`: any other runnable thread preempts them at once): on this loopback test they
-# must not take the CPU a remote client would not. (nice 19 is not enough: a woken process
-# still waits for a niced thread's slice, and process wakes thousands of times a second.)
-# SERVE_NICE (default 0) runs serve itself at that niceness (e.g. 10: how much of process's loss
-# is serve's CPU, taken on a machine it shares with process).
+# The clients stand for browsers on other machines: on this loopback test they must not take
+# the CPU a remote client would not, so they run as idle work (below; nice 19 is not enough: a
+# woken process still waits for a niced thread's slice, and process wakes thousands of times
+# a second). SERVE_GROUP=idle runs serve as idle work too (a low CPU weight, as docs/serve.md
+# advises on a machine shared with the pipeline); SERVE_NICE (default 0) runs it at that
+# niceness.
 # Usage: bench/serve_load.sh [BUILD_DIR] [SECONDS] [CLIENTS] [RPS] [ROUNDS]
 #        (default build 60 200 50 3; WX_KAFKA_PORT picks the broker as for the tests)
 set -euo pipefail
@@ -21,6 +21,9 @@ CLIENTS=${3:-200}
 RPS=${4:-50}
 ROUNDS=${5:-3}
 SERVE_NICE=${SERVE_NICE:-0}
+SERVE_GROUP=${SERVE_GROUP:-same}
+viewers_cg=
+serve_wrap=()
 YEARS=${YEARS:-3} # synthetic years of backlog: process needs a few seconds for it, not a fraction of one
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=$B/wxstream
@@ -35,11 +38,34 @@ cleanup() {
         "$here/scripts/kafka.sh" topics --delete --topic "$(printf '%s' "$p" | sed 's/[.]/\\./g').*" >/dev/null 2>&1 || true
     done
     rm -rf "$tmp"
+    [ -n "$viewers_cg" ] && rmdir "$viewers_cg" 2>/dev/null || true
 }
 trap cleanup EXIT
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# The clients stand for browsers on other machines: they run in a CPU cgroup of their own with
+# cpu.idle=1 (any thread outside it preempts them at once, and their CPU time is not charged to
+# the group process runs in), or, where no cgroup can be made (not root), as SCHED_IDLE
+# threads (then they only give way within their own scheduling group).
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cg_root=/sys/fs/cgroup; else cg_root=/sys/fs/cgroup/cpu; fi
+if mkdir "$cg_root/wxstream-viewers-$$" 2>/dev/null; then
+    if echo 1 >"$cg_root/wxstream-viewers-$$/cpu.idle" 2>/dev/null; then
+        viewers_cg=$cg_root/wxstream-viewers-$$
+    else
+        rmdir "$cg_root/wxstream-viewers-$$"
+    fi
+fi
+if [ -n "$viewers_cg" ]; then
+    viewers=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$viewers_cg")
+    viewers_how="in a cgroup with cpu.idle=1"
+else
+    viewers=(chrt --idle 0)
+    viewers_how="as SCHED_IDLE (no cgroup could be made)"
+fi
+# SERVE_GROUP=idle runs serve in that cgroup too: serve deployed with a low CPU weight, as
+# docs/serve.md advises on a machine shared with the pipeline; default: beside process
+[ "$SERVE_GROUP" = idle ] && serve_wrap=("${viewers[@]}")
 
-echo "command: SERVE_NICE=$SERVE_NICE YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients as SCHED_IDLE)"
+echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how)"
 "$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
 n=$(cat "$tmp"/data/*.txt | wc -l)
 echo "backlog: the seed's three stations, $YEARS synthetic years: $n readings (replayed before process starts)"
@@ -65,7 +91,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     done
     # the ring holds a whole round of results, so a client that is slower than process's burst
     # catches up instead of being dropped; --max-clients leaves room for the API's connections
-    nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 65536)) \
+    "${serve_wrap[@]}" nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 65536)) \
         --max-clients $((CLIENTS + 100)) >"$tmp/serve.out" 2>"$tmp/serve.err" &
     SERVE_PID=$!
     for _ in $(seq 1 100); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
@@ -83,10 +109,10 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     sampler=$!
     # live clients and API requests from two processes, so the API's latencies are not those
     # of an event loop busy with 200 streams
-    /usr/bin/time -f '%U %S' -o "$tmp/clients.cpu" chrt --idle 0 \
+    /usr/bin/time -f '%U %S' -o "$tmp/clients.cpu" "${viewers[@]}" \
         node "$here/bench/serve_load_clients.mjs" "$url" "$CLIENTS" 0 "$SECONDS_LOAD" >"$tmp/clients.json" &
     clients_pid=$!
-    chrt --idle 0 node "$here/bench/serve_load_clients.mjs" "$url" 0 "$RPS" "$SECONDS_LOAD" >"$tmp/api.json" &
+    "${viewers[@]}" node "$here/bench/serve_load_clients.mjs" "$url" 0 "$RPS" "$SECONDS_LOAD" >"$tmp/api.json" &
     api_pid=$!
     sleep 3 # the clients are connected
     load_rates+=("$(process_rate "$p")")

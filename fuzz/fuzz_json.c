@@ -9,7 +9,11 @@
  *     (the writer keeps the column's decimals by design); source_file unchanged when it is
  *     valid UTF-8;
  *   - writing what was read back gives the same bytes again (the writer is a fixed point), for
- *     decimals below 1e12 (up to 15 significant digits: converted exactly; see json_scan.h). */
+ *     decimals below 1e12 (up to 15 significant digits: converted exactly; see json_scan.h).
+ * The same input also goes to json_fields_get (serve's reader of any object), with small heap
+ * buffers: never a crash or an overrun; every string it gives is terminated within its buffer;
+ * it fails with a reason; and it reads every record json_record_parse reads (a record is an
+ * object). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "json_fields.h"
 #include "json_record.h"
 #include "wxbuf.h"
 
@@ -82,6 +87,37 @@ static void check_decimal(const char *name, double a, double b, int decimals, bo
     FUZZ_CHECK(fabs(a - b) <= tol, "%s %.17g read back as %.17g", name, a, b);
 }
 
+/* json_fields_get on the input, its string buffers `small` bytes on the heap; returns its rc. */
+static int check_fields(const char *json, size_t size, size_t small)
+{
+    static const char *const names[] = {"WBANNO", "source_file", "LST_DATE", "x", ""};
+    enum { N = sizeof names / sizeof names[0] };
+    json_field_t f[N];
+    char *bufs[N];
+    for (size_t i = 0; i < N; i++) {
+        bufs[i] = malloc(small);
+        if (!bufs[i])
+            abort();
+        memset(bufs[i], 'x', small);
+        f[i] = (json_field_t){.name = names[i], .buf = bufs[i], .cap = small};
+    }
+    char *err = malloc(small);
+    if (!err)
+        abort();
+    memset(err, 'x', small);
+    const int rc = json_fields_get(json, size, f, N, err, small);
+    FUZZ_CHECK(rc == 0 || rc == -1, "json_fields rc %d", rc);
+    if (rc != 0)
+        fuzz_check_errstr(err, small);
+    for (size_t i = 0; rc == 0 && i < N; i++)
+        if (f[i].found && f[i].type == JSON_STRING)
+            FUZZ_CHECK(memchr(bufs[i], '\0', small) != NULL, "field %s not terminated", names[i]);
+    for (size_t i = 0; i < N; i++)
+        free(bufs[i]);
+    free(err);
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *json = (const char *)data;
@@ -90,6 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     const int rc = json_record_parse(json, size, &r, src, sizeof src, err, sizeof err);
     FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
+    const int rc_fields = check_fields(json, size, 1 + (size ? data[0] % 24 : 0));
+    FUZZ_CHECK(rc != 0 || rc_fields == 0, "json_fields refuses a record json_record reads");
 
     /* Small heap buffers for the reason and source_file, so ASan sees an overrun. */
     const size_t small = 1 + (size ? data[size - 1] % 16 : 0);
