@@ -49,48 +49,19 @@ int json_fields_get(const char *text, size_t len, json_field_t *f, size_t nf, ch
     json_scan_t j = {text, text, text + len, err, errsz};
     for (size_t i = 0; i < nf; i++)
         f[i].found = false;
-    json_skip_ws(&j);
-    if (j.p >= j.end || *j.p != '{')
-        return json_fail_at(&j, j.p,
-                            j.p >= j.end ? "expected '{', got end of input" : "expected '{'");
-    j.p++;
-    json_skip_ws(&j);
-    if (j.p < j.end && *j.p == '}') {
-        j.p++;
-    } else {
-        for (;;) {
-            json_skip_ws(&j);
-            if (j.p >= j.end || *j.p != '"')
-                return json_fail_at(&j, j.p, j.p >= j.end ? "expected a key, got end of input"
-                                                     : "expected a key string");
-            char kb[KEY_MAX];
-            json_out_t key = {kb, sizeof kb, 0};
-            if (json_scan_string(&j, &key) != 0)
-                return -1;
-            json_skip_ws(&j);
-            if (j.p >= j.end || *j.p != ':')
-                return json_fail_at(&j, j.p, "expected ':' after a key");
-            j.p++;
-            json_skip_ws(&j);
-            json_field_t *fd = field_named(f, nf, &key);
-            if ((fd ? read_value(&j, fd) : json_skip_value(&j, 1)) != 0)
-                return -1;
-            json_skip_ws(&j);
-            if (j.p >= j.end)
-                return json_fail_at(&j, j.p, "expected ',' or '}', got end of input");
-            if (*j.p == ',') {
-                j.p++;
-                continue;
-            }
-            if (*j.p == '}') {
-                j.p++;
-                break;
-            }
-            return json_fail_at(&j, j.p, "expected ',' or '}'");
-        }
+    int more = json_object_open(&j);
+    while (more == 1) {
+        char kb[KEY_MAX];
+        json_out_t key = {kb, sizeof kb, 0};
+        if (json_member_key(&j) != 0 || json_scan_string(&j, &key) != 0 ||
+            json_member_colon(&j) != 0)
+            return -1;
+        json_field_t *fd = field_named(f, nf, &key);
+        if ((fd ? read_value(&j, fd) : json_skip_value(&j, 1)) != 0)
+            return -1;
+        more = json_member_next(&j);
     }
-    json_skip_ws(&j);
-    if (j.p != j.end)
-        return json_fail_at(&j, j.p, "trailing bytes after the object");
+    if (more != 0 || json_scan_finish(&j) != 0)
+        return -1;
     return 0;
 }

@@ -211,70 +211,41 @@ int json_record_parse(const char *json, size_t len, uscrn_reading_t *out, char *
     uint32_t seen = 0;
     int guess = 0;
 
-    json_skip_ws(&j);
-    if (j.p >= j.end || *j.p != '{')
-        return json_fail_at(&j, j.p,
-                            j.p >= j.end ? "expected '{', got end of input" : "expected '{'");
-    j.p++;
-    json_skip_ws(&j);
-    if (j.p < j.end && *j.p == '}') {
-        j.p++;
-    } else {
-        for (;;) {
-            json_skip_ws(&j);
-            if (j.p >= j.end || *j.p != '"')
-                return json_fail_at(&j, j.p, j.p >= j.end ? "expected a key, got end of input"
-                                                     : "expected a key string");
-            int f;
-            if (scan_key(&j, guess, &f) != 0)
-                return -1;
-            json_skip_ws(&j);
-            if (j.p >= j.end || *j.p != ':')
-                return json_fail_at(&j, j.p, "expected ':' after a key");
-            j.p++;
-            json_skip_ws(&j);
-            if (f >= 0) {
-                if (seen & (1u << f))
-                    return key_error(&j, f, "duplicate key");
-                seen |= 1u << f;
-                guess = f + 1;
-            }
-            if (f < 0) {
-                if (json_skip_value(&j, 1) != 0)
-                    return -1;
-            } else if (f == SOURCE_FILE_IDX) {
-                json_type_t t;
-                if (json_classify(&j, &t) != 0)
-                    return -1;
-                if (t == JSON_NULL) {
-                    if (json_scan_literal(&j, "null", 4) != 0)
-                        return -1;
-                    src.len = 0;
-                } else if (t != JSON_STRING) {
-                    return type_error(&j, f, "a string", t, NULL, 0, false);
-                } else if (json_scan_string(&j, &src) != 0) {
-                    return -1;
-                }
-            } else if (read_field(&j, f, &r) != 0) {
-                return -1;
-            }
-            json_skip_ws(&j);
-            if (j.p >= j.end)
-                return json_fail_at(&j, j.p, "expected ',' or '}', got end of input");
-            if (*j.p == ',') {
-                j.p++;
-                continue;
-            }
-            if (*j.p == '}') {
-                j.p++;
-                break;
-            }
-            return json_fail_at(&j, j.p, "expected ',' or '}'");
+    int more = json_object_open(&j);
+    while (more == 1) {
+        int f;
+        if (json_member_key(&j) != 0 || scan_key(&j, guess, &f) != 0 ||
+            json_member_colon(&j) != 0)
+            return -1;
+        if (f >= 0) {
+            if (seen & (1u << f))
+                return key_error(&j, f, "duplicate key");
+            seen |= 1u << f;
+            guess = f + 1;
         }
+        if (f < 0) {
+            if (json_skip_value(&j, 1) != 0)
+                return -1;
+        } else if (f == SOURCE_FILE_IDX) {
+            json_type_t t;
+            if (json_classify(&j, &t) != 0)
+                return -1;
+            if (t == JSON_NULL) {
+                if (json_scan_literal(&j, "null", 4) != 0)
+                    return -1;
+                src.len = 0;
+            } else if (t != JSON_STRING) {
+                return type_error(&j, f, "a string", t, NULL, 0, false);
+            } else if (json_scan_string(&j, &src) != 0) {
+                return -1;
+            }
+        } else if (read_field(&j, f, &r) != 0) {
+            return -1;
+        }
+        more = json_member_next(&j);
     }
-    json_skip_ws(&j);
-    if (j.p != j.end)
-        return json_fail_at(&j, j.p, "trailing bytes after the object");
+    if (more != 0 || json_scan_finish(&j) != 0)
+        return -1;
 
     for (int f = 0; f < USCRN_FIELD_COUNT; f++)
         if (JFIELDS[f].required && !(seen & (1u << f))) {

@@ -78,6 +78,69 @@ static inline int json_digit_at(const json_num_t *nm, size_t k)
 /* Writes "byte N: what" (N: the offset of `at` in the input) to j->err; returns -1. */
 int json_fail_at(json_scan_t *j, const char *at, const char *what);
 
+/* Walking one object's members (json_record.c, json_fields.c):
+ *     int more = json_object_open(j);          1: members follow, 0: "{}", -1: not an object
+ *     while (more == 1) {
+ *         json_member_key(j) ... scan the key string ... json_member_colon(j)
+ *         ... scan the value ...
+ *         more = json_member_next(j);          1: ',' (another), 0: '}' (closed), -1: error
+ *     }
+ *     json_scan_finish(j);                     only whitespace may follow
+ * Each returns -1 with the reason in j->err on bad input. */
+static inline int json_object_open(json_scan_t *j)
+{
+    json_skip_ws(j);
+    if (j->p >= j->end || *j->p != '{')
+        return json_fail_at(j, j->p,
+                            j->p >= j->end ? "expected '{', got end of input" : "expected '{'");
+    j->p++;
+    json_skip_ws(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+        return 0;
+    }
+    return 1;
+}
+
+/* Before a member: whitespace, then the key's opening quote (left at j->p). */
+static inline int json_member_key(json_scan_t *j)
+{
+    json_skip_ws(j);
+    if (j->p < j->end && *j->p == '"')
+        return 0;
+    return json_fail_at(j, j->p, j->p >= j->end ? "expected a key, got end of input"
+                                                : "expected a key string");
+}
+
+/* After the key: whitespace, ':', whitespace. */
+static inline int json_member_colon(json_scan_t *j)
+{
+    json_skip_ws(j);
+    if (j->p >= j->end || *j->p != ':')
+        return json_fail_at(j, j->p, "expected ':' after a key");
+    j->p++;
+    json_skip_ws(j);
+    return 0;
+}
+
+/* After a member's value: 1 when ',' (another member follows), 0 when '}' closed the object. */
+static inline int json_member_next(json_scan_t *j)
+{
+    json_skip_ws(j);
+    if (j->p >= j->end)
+        return json_fail_at(j, j->p, "expected ',' or '}', got end of input");
+    if (*j->p == ',' || *j->p == '}')
+        return *j->p++ == ',';
+    return json_fail_at(j, j->p, "expected ',' or '}'");
+}
+
+/* After the top-level value: whitespace only, to the end. */
+static inline int json_scan_finish(json_scan_t *j)
+{
+    json_skip_ws(j);
+    return j->p == j->end ? 0 : json_fail_at(j, j->p, "trailing bytes after the object");
+}
+
 /* Scans the string at j->p (which is '"'), decoding into o; leaves j->p after the quote. */
 int json_scan_string(json_scan_t *j, json_out_t *o);
 
