@@ -25,20 +25,30 @@ SERVE_GROUP=${SERVE_GROUP:-same}
 viewers_cg=
 serve_wrap=()
 YEARS=${YEARS:-3} # synthetic years of backlog: process needs a few seconds for it, not a fraction of one
+case "$SERVE_GROUP" in same | idle) ;; *) echo "serve_load.sh: SERVE_GROUP is same or idle, not '$SERVE_GROUP'" >&2; exit 2 ;; esac
+[[ "$YEARS" =~ ^[1-9][0-9]?$ ]] || { echo "serve_load.sh: YEARS is 1..99, not '$YEARS'" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=$B/wxstream
 BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
 export WX_BROKERS=$BROKERS
 tmp=$(mktemp -d)
 prefixes=()
-SERVE_PID=
+SERVE_PID= clients_pid= api_pid= sampler=
 cleanup() {
-    [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
+    local pids=()
+    for p in "$SERVE_PID" "$clients_pid" "$api_pid" "$sampler"; do
+        [ -n "$p" ] && kill "$p" 2>/dev/null && pids+=("$p")
+    done
+    [ ${#pids[@]} -gt 0 ] && { wait "${pids[@]}" 2>/dev/null || true; }
+    if [ -n "$viewers_cg" ]; then # empty once everything in it has ended
+        for _ in $(seq 1 50); do rmdir "$viewers_cg" 2>/dev/null && break; sleep 0.1; done
+        [ -d "$viewers_cg" ] && echo "serve_load.sh: could not remove $viewers_cg (still in use?)" >&2
+    fi
     for p in "${prefixes[@]}"; do
         "$here/scripts/kafka.sh" topics --delete --topic "$(printf '%s' "$p" | sed 's/[.]/\\./g').*" >/dev/null 2>&1 || true
     done
     rm -rf "$tmp"
-    [ -n "$viewers_cg" ] && rmdir "$viewers_cg" 2>/dev/null || true
+    return 0
 }
 trap cleanup EXIT
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -65,7 +75,9 @@ fi
 # docs/serve.md advises on a machine shared with the pipeline; default: beside process
 [ "$SERVE_GROUP" = idle ] && serve_wrap=("${viewers[@]}")
 
-echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how)"
+serve_how="beside process"
+[ "$SERVE_GROUP" = idle ] && serve_how="as idle work, like the clients"
+echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how; serve $serve_how)"
 "$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
 n=$(cat "$tmp"/data/*.txt | wc -l)
 echo "backlog: the seed's three stations, $YEARS synthetic years: $n readings (replayed before process starts)"
@@ -121,9 +133,10 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     serve_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$SERVE_PID/stat")
     kill "$SERVE_PID"
     wait "$SERVE_PID" 2>/dev/null || true
-    SERVE_PID=
+    SERVE_PID= clients_pid= api_pid=
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
+    sampler=
     # the records on the topics, against what each client counted
     declare -A want
     for t in Output MaxTemp Outliers DeadLetter; do

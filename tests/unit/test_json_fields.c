@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -20,7 +21,7 @@ static int get(const char *text, json_field_t *f, char *name, size_t name_cap, c
     return json_fields_get(text, strlen(text), f, F_N, err, errsz);
 }
 
-static void test_picks_strings_numbers_and_skips_the_rest(void **state)
+static void test_it_picks_strings_and_numbers_and_checks_the_rest(void **state)
 {
     (void)state;
     json_field_t f[F_N];
@@ -43,7 +44,7 @@ static void test_picks_strings_numbers_and_skips_the_rest(void **state)
     assert_int_equal(f[F_START].type, JSON_STRING);
 }
 
-static void test_missing_repeated_long_and_non_integer_members(void **state)
+static void test_the_last_of_a_repeated_member_counts_and_long_strings_are_cut(void **state)
 {
     (void)state;
     json_field_t f[F_N];
@@ -64,7 +65,7 @@ static void test_missing_repeated_long_and_non_integer_members(void **state)
     assert_false(f[F_STATION].integer);
 }
 
-static void test_refuses_what_is_not_one_object(void **state)
+static void test_it_refuses_what_is_not_one_object(void **state)
 {
     (void)state;
     json_field_t f[F_N];
@@ -78,20 +79,56 @@ static void test_refuses_what_is_not_one_object(void **state)
         assert_int_equal(get(bad[i], f, name, sizeof name, err, sizeof err), -1);
         assert_true(err[0] != '\0');
     }
-    char deep[80] = "";
-    for (int i = 0; i < 34; i++)
-        strcat(deep, i == 0 ? "{\"a\":" : "[");
-    assert_int_equal(get(deep, f, name, sizeof name, err, sizeof err), -1);
+    /* nesting: 32 levels are read, 33 refused (a closed, well-formed text either way) */
+    char deep[160];
+    for (int levels = 32; levels <= 33; levels++) {
+        size_t n = 0;
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "{\"a\":");
+        for (int i = 1; i < levels; i++)
+            deep[n++] = '[';
+        for (int i = 1; i < levels; i++)
+            deep[n++] = ']';
+        deep[n++] = '}';
+        deep[n] = '\0';
+        err[0] = '\0';
+        assert_int_equal(get(deep, f, name, sizeof name, err, sizeof err), levels == 32 ? 0 : -1);
+        if (levels == 33)
+            assert_non_null(strstr(err, "nesting"));
+    }
     assert_int_equal(get("{}", f, name, sizeof name, err, sizeof err), 0);
     assert_false(f[F_STATION].found);
+}
+
+static void test_a_string_of_cap_minus_one_bytes_fits_and_names_are_unescaped(void **state)
+{
+    (void)state;
+    json_field_t f[F_N];
+    char name[8], err[128];
+    assert_int_equal(get("{\"st\\u0061tion_name\":\"abcdefg\"}", f, name, sizeof name, err,
+                         sizeof err),
+                     0);
+    assert_true(f[F_NAME].found);
+    assert_false(f[F_NAME].truncated);
+    assert_string_equal(name, "abcdefg");
+    char key[200];
+    snprintf(key, sizeof key, "{\"%s\":1}", "station_name_and_then_some_more_bytes_to_pass_the"
+                                            "_64_byte_key_limit_of_the_scanner");
+    assert_int_equal(get(key, f, name, sizeof name, err, sizeof err), 0);
+    assert_false(f[F_NAME].found);
+    json_field_t nobuf = {.name = "a"};
+    assert_int_equal(json_fields_get("{\"a\":\"x\"}", 9, &nobuf, 1, err, sizeof err), 0);
+    assert_true(nobuf.found && nobuf.truncated);
+    assert_int_equal(json_fields_get("{\"a\":\"\"}", 8, &nobuf, 1, err, sizeof err), 0);
+    assert_true(nobuf.found && !nobuf.truncated);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_picks_strings_numbers_and_skips_the_rest),
-        cmocka_unit_test(test_missing_repeated_long_and_non_integer_members),
-        cmocka_unit_test(test_refuses_what_is_not_one_object),
+        cmocka_unit_test(test_it_picks_strings_and_numbers_and_checks_the_rest),
+        cmocka_unit_test(test_the_last_of_a_repeated_member_counts_and_long_strings_are_cut),
+        cmocka_unit_test(test_it_refuses_what_is_not_one_object),
+        cmocka_unit_test(test_a_string_of_cap_minus_one_bytes_fits_and_names_are_unescaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,6 +383,11 @@ typedef struct sse {
     bool hello_sent;
 } sse_t;
 
+/* The calling connection's thread sends only live events from now on: it runs as idle work
+ * (SCHED_IDLE: a thread of its scheduling group that is not idle preempts it at once), so on a
+ * machine shared with the pipeline the fan-out to viewers takes the CPU that process and the
+ * broker leave, and runs at full speed when the CPU is free. Not while it holds the hub's lock
+ * to copy events: then serve's consumer may wait for it (docs/serve.md). */
 static void sse_idle_priority(void)
 {
 #ifdef SCHED_IDLE
@@ -396,10 +401,6 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     sse_t *s = cls;
     if (!s->hello_sent) {
-        /* This connection's thread only sends live events from now on: as idle work
-         * (SCHED_IDLE: any other runnable thread preempts it at once), so on a machine shared
-         * with the pipeline the fan-out to viewers only takes CPU that process and the broker
-         * leave, and runs at full speed when the CPU is free (docs/serve.md). */
         sse_idle_priority();
         /* retry: how soon the browser reconnects after the server went away */
         static const char hello[] = "retry: 1000\n: wxstream serve\n\n";

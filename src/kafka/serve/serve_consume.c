@@ -2,7 +2,7 @@
  * events, the assignment of every partition of the four topics (looked for again until they
  * are all there), and the loop that also publishes the health event once a second. It is the
  * only writer of serve_ctx_t (serve.h). */
-#include <inttypes.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +51,9 @@ static wx_time_t field_time(const record_fields_t *r, int i)
     return s && serve_parse_time(s, &t) ? t : WX_TIME_MIN;
 }
 
-/* The station key of a record: "station" as a string, or as an integer (then "wban" when it
- * is a string, else the number zero-padded). */
+/* The station key of a record: "station" as a string, or as an integer of up to 18 digits
+ * (then "wban" when it is a string, else the number zero-padded; its text is its digits, as
+ * JSON allows no leading zeros). */
 static bool station_of(const record_fields_t *r, char *key, size_t size)
 {
     const json_field_t *f = &r->f[F_STATION];
@@ -62,19 +63,23 @@ static bool station_of(const record_fields_t *r, char *key, size_t size)
         const char *s = field_str(r, F_STATION);
         return s && serve_station_key(s, key, size);
     }
-    int32_t v;
-    bool integral;
-    if (f->type != JSON_NUMBER || !f->integer || !json_num_to_int(&f->num, &v, &integral))
+    const json_num_t *n = &f->num;
+    if (f->type != JSON_NUMBER || !f->integer || n->ni > 18)
         return false;
     const char *w = field_str(r, F_WBAN);
     if (w && serve_station_key(w, key, size))
         return true;
     char num[32];
-    snprintf(num, sizeof num, "%" PRId32, v);
+    const bool minus = n->neg && !(n->ni == 1 && n->ip[0] == '0'); /* -0 is 0 */
+    snprintf(num, sizeof num, "%s%.*s", minus ? "-" : "", (int)n->ni, n->ip);
     return serve_station_key(num, key, size);
 }
 
-/* 0 when the payload is one JSON object; its fields in *r. */
+#define FIELD(member) offsetof(record_fields_t, member), sizeof(((record_fields_t *)0)->member)
+
+/* 0 when the payload is one JSON object with no \u0000 in the fields read; those fields in *r.
+ * (jansson, used before, also refused a \u0000 elsewhere, numbers beyond its range and
+ * nesting deeper than 2048 where this refuses deeper than 32: foreign records only.) */
 static int read_fields(const rd_kafka_message_t *m, record_fields_t *r)
 {
     static const struct {
@@ -82,12 +87,9 @@ static int read_fields(const rd_kafka_message_t *m, record_fields_t *r)
         size_t buf;
         size_t cap;
     } spec[F_COUNT] = {
-        {"station", offsetof(record_fields_t, station), SERVE_STATION_MAX},
-        {"wban", offsetof(record_fields_t, wban), SERVE_STATION_MAX},
-        {"station_name", offsetof(record_fields_t, name), SERVE_NAME_MAX},
-        {"window_start", offsetof(record_fields_t, window), 64},
-        {"utc_time", offsetof(record_fields_t, utc), 64},
-        {"reason", offsetof(record_fields_t, reason), 1024},
+        {"station", FIELD(station)},     {"wban", FIELD(wban)},
+        {"station_name", FIELD(name)},   {"window_start", FIELD(window)},
+        {"utc_time", FIELD(utc)},        {"reason", FIELD(reason)},
     };
     for (int i = 0; i < F_COUNT; i++)
         r->f[i] = (json_field_t){.name = spec[i].name, .buf = (char *)r + spec[i].buf,
@@ -120,7 +122,8 @@ static void take_record(serve_ctx_t *c, int topic, const rd_kafka_message_t *m, 
     /* Accepted JSON has newlines only as whitespace: blanks keep it valid and one SSE line. */
     const char *json = m->payload;
     size_t len = m->len;
-    if (is_object && len <= SERVE_RECORD_MAX && (memchr(json, '\n', len) || memchr(json, '\r', len))) {
+    if (is_object && len <= SERVE_RECORD_MAX &&
+        (memchr(json, '\n', len) || memchr(json, '\r', len))) {
         memcpy(scratch, json, len);
         for (size_t i = 0; i < len; i++)
             if (scratch[i] == '\n' || scratch[i] == '\r')
