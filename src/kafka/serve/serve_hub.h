@@ -31,7 +31,7 @@ void serve_hub_close(serve_hub_t *h);
 void serve_hub_destroy(serve_hub_t *h);
 
 /* Appends the event "event: EVENT\ndata: DATA\n\n" (data without newlines). Readers are
- * woken at most every 5 ms while events stream in; call serve_hub_flush when the stream pauses
+ * woken at most every 20 ms while events stream in; call serve_hub_flush when the stream pauses
  * (nothing more to publish right now) so the last events go out at once. */
 void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size_t len);
 void serve_hub_flush(serve_hub_t *h);
