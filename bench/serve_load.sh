@@ -73,10 +73,12 @@ else
 fi
 # SERVE_GROUP=idle runs serve in that cgroup too: serve deployed with a low CPU weight, as
 # docs/serve.md advises on a machine shared with the pipeline; default: beside process
-[ "$SERVE_GROUP" = idle ] && serve_wrap=("${viewers[@]}")
-
 serve_how="beside process"
-[ "$SERVE_GROUP" = idle ] && serve_how="as idle work, like the clients"
+if [ "$SERVE_GROUP" = idle ]; then
+    serve_wrap=("${viewers[@]}")
+    serve_how="as idle work, like the clients"
+fi
+
 echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how; serve $serve_how)"
 "$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
 n=$(cat "$tmp"/data/*.txt | wc -l)
