@@ -19,6 +19,9 @@ echo
 echo "== recovery after kill -9"
 "$here/recovery.sh" "$B" 5
 echo
+echo "== what idle work alone costs process on this machine (the floor under serve's load test)"
+"$here/idle_interference.sh" "$B" 4
+echo
 echo "== serve under load (200 live clients, 50 API requests/s, process on a backlog)"
 "$here/serve_load.sh" "$B" 60 200 50 2
 echo
