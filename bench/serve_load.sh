@@ -164,4 +164,8 @@ lp=$(printf '%s\n' "${load_rates[@]}" | median)
 echo "process without serve: ${base_rates[*]} readings/s (median $bp)"
 echo "process with serve, $CLIENTS SSE clients, $RPS API req/s: ${load_rates[*]} readings/s (median $lp)"
 awk -v a="$lp" -v b="$bp" 'BEGIN { printf "  loaded / baseline = %.2f (target >= 0.90)\n", a / b }'
+# each round's loaded run against its own baseline, run just before it: the machine's speed
+# drifts from minute to minute, and a paired ratio is blind to that drift
+ratios=$(for (( r = 0; r < ROUNDS; r++ )); do awk -v a="${load_rates[r]}" -v b="${base_rates[r]}" 'BEGIN { printf "%.2f\n", a / b }'; done)
+echo "  per round: $(echo $ratios) (median $(printf '%s\n' $ratios | median))"
 echo "every client received every result, each round: ${summaries[*]}"
