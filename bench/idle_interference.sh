@@ -13,41 +13,32 @@ YEARS=${YEARS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]?$ ]] || { echo "idle_interference.sh: ROUNDS is 1..99, not '$ROUNDS'" >&2; exit 2; }
 [[ "$YEARS" =~ ^[1-9][0-9]?$ ]] || { echo "idle_interference.sh: YEARS is 1..99, not '$YEARS'" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/bench/lib.sh"
 W=$B/wxstream
 export WX_BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
 tmp=$(mktemp -d)
-cg= loops=()
+loops=()
 cleanup() {
     for p in "${loops[@]}"; do kill "$p" 2>/dev/null || true; done
     [ ${#loops[@]} -gt 0 ] && { wait "${loops[@]}" 2>/dev/null || true; }
-    [ -n "$cg" ] && { for _ in $(seq 1 50); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done; }
+    idle_group_remove
     "$here/scripts/kafka.sh" topics --delete --topic "idlex$$-.*" >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cg_root=/sys/fs/cgroup; else cg_root=/sys/fs/cgroup/cpu; fi
-if mkdir "$cg_root/wxstream-idlex-$$" 2>/dev/null && echo 1 >"$cg_root/wxstream-idlex-$$/cpu.idle" 2>/dev/null; then
-    cg=$cg_root/wxstream-idlex-$$
-    idle=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg")
-    how="in a cgroup with cpu.idle=1"
-else
-    rmdir "$cg_root/wxstream-idlex-$$" 2>/dev/null || true
-    idle=(chrt --idle 0)
-    how="as SCHED_IDLE (no cgroup could be made)"
-fi
+idle_group "wxstream-idlex-$$"
 ncpu=$(nproc)
-echo "command: YEARS=$YEARS bench/idle_interference.sh $B $ROUNDS ($ncpu busy loops $how)"
+echo "command: YEARS=$YEARS bench/idle_interference.sh $B $ROUNDS ($ncpu busy loops $idle_how)"
 "$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-rate() { "$W" process --topic-prefix "$1" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p'; }
 alone=() loaded=()
 for (( r = 1; r <= ROUNDS; r++ )); do
     "$W" replay -q --topic-prefix "idlex$$-a$r." "$tmp"/data/*.txt
-    alone+=("$(rate "idlex$$-a$r.")")
+    alone+=("$(process_rate "idlex$$-a$r.")")
     "$W" replay -q --topic-prefix "idlex$$-b$r." "$tmp"/data/*.txt
-    for (( i = 0; i < ncpu; i++ )); do "${idle[@]}" sh -c 'while :; do :; done' & loops+=($!); done
+    for (( i = 0; i < ncpu; i++ )); do "${idle_run[@]}" sh -c 'while :; do :; done' & loops+=($!); done
     sleep 0.5
-    loaded+=("$(rate "idlex$$-b$r.")")
+    loaded+=("$(process_rate "idlex$$-b$r.")")
     kill "${loops[@]}" 2>/dev/null || true
     wait "${loops[@]}" 2>/dev/null || true
     loops=()

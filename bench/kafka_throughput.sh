@@ -7,6 +7,8 @@ set -euo pipefail
 B=${1:-build}
 ROUNDS=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/bench/lib.sh"
 W=$B/wxstream
 RAW=$B/bench/kafka_raw
 BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
@@ -41,7 +43,6 @@ process_rate() {
     wait "$pid"
     sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p' "$err"
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 
 echo "command: bench/kafka_throughput.sh $B $ROUNDS"

@@ -22,12 +22,13 @@ RPS=${4:-50}
 ROUNDS=${5:-3}
 SERVE_NICE=${SERVE_NICE:-0}
 SERVE_GROUP=${SERVE_GROUP:-same}
-viewers_cg=
 serve_wrap=()
 YEARS=${YEARS:-3} # synthetic years of backlog: process needs a few seconds for it, not a fraction of one
 case "$SERVE_GROUP" in same | idle) ;; *) echo "serve_load.sh: SERVE_GROUP is same or idle, not '$SERVE_GROUP'" >&2; exit 2 ;; esac
 [[ "$YEARS" =~ ^[1-9][0-9]?$ ]] || { echo "serve_load.sh: YEARS is 1..99, not '$YEARS'" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/bench/lib.sh"
 W=$B/wxstream
 BROKERS=$("$here/scripts/kafka.sh" start 2>/dev/null | tail -n 1)
 export WX_BROKERS=$BROKERS
@@ -40,10 +41,7 @@ cleanup() {
         [ -n "$p" ] && kill "$p" 2>/dev/null && pids+=("$p")
     done
     [ ${#pids[@]} -gt 0 ] && { wait "${pids[@]}" 2>/dev/null || true; }
-    if [ -n "$viewers_cg" ]; then # empty once everything in it has ended
-        for _ in $(seq 1 50); do rmdir "$viewers_cg" 2>/dev/null && break; sleep 0.1; done
-        [ -d "$viewers_cg" ] && echo "serve_load.sh: could not remove $viewers_cg (still in use?)" >&2
-    fi
+    idle_group_remove
     for p in "${prefixes[@]}"; do
         "$here/scripts/kafka.sh" topics --delete --topic "$(printf '%s' "$p" | sed 's/[.]/\\./g').*" >/dev/null 2>&1 || true
     done
@@ -51,26 +49,12 @@ cleanup() {
     return 0
 }
 trap cleanup EXIT
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# The clients stand for browsers on other machines: they run in a CPU cgroup of their own with
-# cpu.idle=1 (any thread outside it preempts them at once, and their CPU time is not charged to
-# the group process runs in), or, where no cgroup can be made (not root), as SCHED_IDLE
-# threads (then they only give way within their own scheduling group).
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cg_root=/sys/fs/cgroup; else cg_root=/sys/fs/cgroup/cpu; fi
-if mkdir "$cg_root/wxstream-viewers-$$" 2>/dev/null; then
-    if echo 1 >"$cg_root/wxstream-viewers-$$/cpu.idle" 2>/dev/null; then
-        viewers_cg=$cg_root/wxstream-viewers-$$
-    else
-        rmdir "$cg_root/wxstream-viewers-$$"
-    fi
-fi
-if [ -n "$viewers_cg" ]; then
-    viewers=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$viewers_cg")
-    viewers_how="in a cgroup with cpu.idle=1"
-else
-    viewers=(chrt --idle 0)
-    viewers_how="as SCHED_IDLE (no cgroup could be made)"
-fi
+# The clients stand for browsers on other machines: they run as idle work, in a CPU cgroup
+# of their own with cpu.idle=1 (their CPU time is not charged to the group process runs in),
+# or as SCHED_IDLE threads where no cgroup can be made (bench/lib.sh)
+idle_group "wxstream-viewers-$$"
+viewers=("${idle_run[@]}")
+viewers_how=$idle_how
 # SERVE_GROUP=idle runs serve in that cgroup too: serve deployed with a low CPU weight, as
 # docs/serve.md advises on a machine shared with the pipeline; default: beside process
 serve_how="beside process"
@@ -84,9 +68,6 @@ echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS benc
 n=$(cat "$tmp"/data/*.txt | wc -l)
 echo "backlog: the seed's three stations, $YEARS synthetic years: $n readings (replayed before process starts)"
 
-process_rate() { # prefix -> readings/s of process (first to last input record)
-    "$W" process --topic-prefix "$1" --exit-idle 2 2>&1 | sed -n 's/.*= \([0-9]*\) readings\/s.*/\1/p'
-}
 
 base_rates=() load_rates=() summaries=()
 for (( r = 1; r <= ROUNDS; r++ )); do
