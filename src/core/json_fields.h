@@ -25,7 +25,7 @@ typedef struct {
 /* Scans text[0..len): 0 when it is exactly one JSON object (whitespace around it allowed),
  * filling f[0..nf) (reset first); -1 otherwise, with "byte N: what" in err, and then f[] says
  * nothing. A string member whose field has no buf (or cap 0) is found, and truncated unless
- * empty. Member names of 64 bytes or more match no field. */
+ * empty. Member names longer than 64 bytes match no field. */
 int json_fields_get(const char *text, size_t len, json_field_t *f, size_t nf, char *err,
                     size_t errsz);
 
