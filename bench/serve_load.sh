@@ -84,9 +84,11 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     for t in Output MaxTemp Outliers DeadLetter; do
         "$here/scripts/kafka.sh" topics --create --topic "${p}$t" --partitions 1 --config retention.ms=-1 >/dev/null 2>&1 || true
     done
-    # the ring holds a whole round of results, so a client that is slower than process's burst
-    # catches up instead of being dropped; --max-clients leaves room for the API's connections
-    "${serve_wrap[@]}" nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 65536)) \
+    # the ring holds a whole round of results twice over: serve holds a burst back from the
+    # clients until it has ended or fills half the ring (docs/serve.md, "Bursts are held
+    # back"), and a client that is slower than process's burst catches up instead of being
+    # dropped; --max-clients leaves room for the API's connections
+    "${serve_wrap[@]}" nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 131072)) \
         --max-clients $((CLIENTS + 100)) >"$tmp/serve.out" 2>"$tmp/serve.err" &
     SERVE_PID=$!
     for _ in $(seq 1 100); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
@@ -132,7 +134,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     echo "round $r: process ${base_rates[-1]} readings/s without serve, ${load_rates[-1]} with serve + $CLIENTS clients + $RPS req/s"
     echo "  results on the topics: Output ${want[Output]}, MaxTemp ${want[MaxTemp]}, Outliers ${want[Outliers]}, DeadLetter ${want[DeadLetter]}"
     echo "  per client (min-max): Output $(jq -r '"\(.output.min)-\(.output.max)"' <<<"$c"), MaxTemp $(jq -r '"\(.maxtemp.min)-\(.maxtemp.max)"' <<<"$c"), Outliers $(jq -r '"\(.outlier.min)-\(.outlier.max)"' <<<"$c"), dead $(jq -r '"\(.dead.min)-\(.dead.max)"' <<<"$c"); clients ended early: $(jq -r '.ended_early' <<<"$c")"
-    echo "  API ($RPS req/s over 6 paths): $(jq -c '.api' "$tmp/api.json"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
+    echo "  API ($RPS req/s over 6 paths): $(jq -c '.api' "$tmp/api.json"); serve: dropped clients $(jq '.sse.dropped_total' <<<"$health"), bursts held $(jq '.sse.bursts_held_total' <<<"$health"), index $(jq '.index.bytes' <<<"$health") bytes"
     echo "  serve RSS (KiB): after 5 s $rss_first, max $rss_max, at the end $rss_last; every 10 s: $(awk 'NR % 10 == 0 { printf "%s ", $1 }' "$tmp/rss")"
     echo "  CPU seconds: serve $serve_cpu, the clients (node) $(awk '{ printf "%.1f", $1 + $2 }' "$tmp/clients.cpu") (2 cores shared by everything)"
     all=$(jq --argjson o "${want[Output]}" --argjson m "${want[MaxTemp]}" --argjson u "${want[Outliers]}" --argjson d "${want[DeadLetter]}" \

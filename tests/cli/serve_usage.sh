@@ -18,7 +18,7 @@ expect() { # RC WANT WHAT [stderr pattern]
 run "$WX" serve --help
 expect 0 "--help"
 for o in --listen --topic-prefix --since --retention --max-stations --max-outliers --max-dead \
-    --client-queue --max-clients --web-dir --web-lib --exit-after --quiet --brokers; do
+    --client-queue --max-clients --burst-hold --web-dir --web-lib --exit-after --quiet --brokers; do
     grep -q -- "$o" "$TMP/out" || fail "--help does not list $o"
 done
 grep -q "127.0.0.1:8787" "$TMP/out" || fail "--help does not give the default address"
@@ -29,6 +29,8 @@ run "$WX" serve --retention 0;            expect 2 "--retention 0" "--retention"
 run "$WX" serve --max-clients x;          expect 2 "--max-clients x" "--max-clients"
 run "$WX" serve --since yesterday;        expect 2 "--since yesterday" "--since"
 run "$WX" serve --client-queue 1;         expect 2 "--client-queue 1" "--client-queue"
+run "$WX" serve --burst-hold -1;          expect 2 "--burst-hold -1" "--burst-hold"
+run "$WX" serve --burst-hold 5s;          expect 2 "--burst-hold 5s" "--burst-hold"
 run "$WX" serve --bogus;                  expect 2 "an unknown option"
 run "$WX" serve extra;                    expect 2 "an argument" "unexpected argument"
 run "$WX" serve --web-dir "$TMP/none";    expect 1 "a missing --web-dir" "page's files"

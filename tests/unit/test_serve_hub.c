@@ -1,25 +1,69 @@
 /* Tests for serve_hub.c (src/kafka/serve, no Kafka in it): the live-event ring of
  * `wxstream serve` — events in order, a client a whole ring behind is dropped and counted, a
- * long event goes out in pieces, the client limit, close ends every stream. */
+ * long event goes out in pieces, the client limit, close ends every stream; a burst is held back
+ * until the stream is quiet, at most hold_ms, never past half the ring; the
+ * latest-only event. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "serve_hub.h"
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* A hub for the burst tests: bursts of more than 4 events, quiet after quiet_ms. */
+static serve_hub_t *burst_hub(size_t capacity, long hold_ms, long quiet_ms)
+{
+    serve_hub_config_t cfg;
+    serve_hub_config_default(&cfg);
+    cfg.capacity = capacity;
+    cfg.max_clients = 4;
+    cfg.hold_ms = hold_ms;
+    cfg.quiet_ms = quiet_ms;
+    cfg.burst_events = 4;
+    return serve_hub_new(&cfg);
+}
+
+/* Events the client can read now (reads until there is nothing more), -2 when dropped. */
+static long events_now(serve_hub_t *h, serve_hub_client_t *c)
+{
+    char buf[4096];
+    long events = 0;
+    ssize_t n;
+    while ((n = serve_hub_read(h, c, buf, sizeof buf, 0)) > 0)
+        for (ssize_t i = 0; i + 1 < n; i++)
+            events += buf[i] == '\n' && buf[i + 1] == '\n';
+    return n == -2 ? -2 : events;
+}
+
+static serve_hub_t *hub(size_t capacity, size_t max_clients)
+{
+    serve_hub_config_t cfg;
+    serve_hub_config_default(&cfg);
+    cfg.capacity = capacity;
+    cfg.max_clients = max_clients;
+    return serve_hub_new(&cfg);
+}
+
 static void test_a_client_gets_the_events_published_after_it_joined_in_order(void **state)
 {
     (void)state;
-    serve_hub_t *h = serve_hub_new(8, 4);
+    serve_hub_t *h = hub(8, 4);
     serve_hub_publish(h, "output", "{\"a\":0}", 7); /* before the client: not for it */
     serve_hub_client_t *c = serve_hub_join(h);
     assert_non_null(c);
     serve_hub_publish(h, "output", "{\"a\":1}", 7);
     serve_hub_publish(h, "dead", "{\"b\":2}", 7);
+    serve_hub_flush(h); /* the consumer ran dry: everything published goes out */
     char buf[256];
     ssize_t n = serve_hub_read(h, c, buf, sizeof buf, 10);
     assert_int_equal(n, strlen("event: output\ndata: {\"a\":1}\n\nevent: dead\ndata: {\"b\":2}\n\n"));
@@ -33,14 +77,16 @@ static void test_a_client_gets_the_events_published_after_it_joined_in_order(voi
 static void test_a_client_a_whole_ring_behind_is_dropped_and_counted(void **state)
 {
     (void)state;
-    serve_hub_t *h = serve_hub_new(4, 4);
+    serve_hub_t *h = hub(4, 4);
     serve_hub_client_t *slow = serve_hub_join(h);
     serve_hub_client_t *fast = serve_hub_join(h);
     char buf[4096];
     for (int i = 0; i < 4; i++)
         serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h);
     assert_true(serve_hub_read(h, fast, buf, sizeof buf, 0) > 0);
     serve_hub_publish(h, "output", "{}", 2); /* the fifth: overwrites what slow has not read */
+    serve_hub_flush(h);
     serve_hub_sweep(h); /* counted now, before slow's thread comes back */
     serve_hub_stats_t before;
     serve_hub_stats(h, &before);
@@ -62,12 +108,13 @@ static void test_a_client_a_whole_ring_behind_is_dropped_and_counted(void **stat
 static void test_an_event_longer_than_the_buffer_goes_out_in_pieces(void **state)
 {
     (void)state;
-    serve_hub_t *h = serve_hub_new(4, 4);
+    serve_hub_t *h = hub(4, 4);
     serve_hub_client_t *c = serve_hub_join(h);
     char data[100];
     memset(data, 'x', sizeof data);
     serve_hub_publish(h, "output", data, sizeof data);
     serve_hub_publish(h, "health", "{}", 2);
+    serve_hub_flush(h);
     char buf[40], all[400];
     size_t got = 0;
     ssize_t n;
@@ -87,7 +134,7 @@ static void test_an_event_longer_than_the_buffer_goes_out_in_pieces(void **state
 static void test_joins_beyond_max_clients_are_refused_and_close_ends_streams(void **state)
 {
     (void)state;
-    serve_hub_t *h = serve_hub_new(4, 1);
+    serve_hub_t *h = hub(4, 1);
     serve_hub_client_t *a = serve_hub_join(h);
     assert_non_null(a);
     assert_null(serve_hub_join(h));
@@ -103,6 +150,119 @@ static void test_joins_beyond_max_clients_are_refused_and_close_ends_streams(voi
     serve_hub_destroy(h);
 }
 
+static void test_a_burst_is_held_until_the_stream_is_quiet(void **state)
+{
+    (void)state;
+    serve_hub_t *h = burst_hub(64, 10000, 50);
+    serve_hub_client_t *c = serve_hub_join(h);
+    serve_hub_publish(h, "output", "{}", 2); /* a lone event goes out at once */
+    assert_int_equal(events_now(h, c), 1);
+    for (int i = 0; i < 10; i++)
+        serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h); /* 10 waiting: a burst, held */
+    assert_int_equal(events_now(h, c), 0);
+    serve_hub_flush(h); /* not quiet long enough yet */
+    assert_int_equal(events_now(h, c), 0);
+    sleep_ms(80);
+    serve_hub_flush(h); /* quiet for 80 ms: released */
+    assert_int_equal(events_now(h, c), 10);
+    serve_hub_stats_t st;
+    serve_hub_stats(h, &st);
+    assert_int_equal(st.holds, 1);
+    assert_int_equal(st.dropped, 0);
+    serve_hub_leave(h, c);
+    serve_hub_close(h);
+    serve_hub_destroy(h);
+}
+
+static void test_a_burst_that_goes_on_is_released_after_hold_ms(void **state)
+{
+    (void)state;
+    serve_hub_t *h = burst_hub(64, 100, 10000);
+    serve_hub_client_t *c = serve_hub_join(h);
+    for (int i = 0; i < 10; i++)
+        serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h);
+    assert_int_equal(events_now(h, c), 1); /* the first went out before the burst was seen */
+    sleep_ms(50);
+    serve_hub_publish(h, "output", "{}", 2);
+    assert_int_equal(events_now(h, c), 0);
+    sleep_ms(70);
+    serve_hub_publish(h, "output", "{}", 2); /* 120 ms after the hold began */
+    assert_int_equal(events_now(h, c), 11);
+    serve_hub_leave(h, c);
+    serve_hub_close(h);
+    serve_hub_destroy(h);
+}
+
+static void test_a_burst_is_released_before_it_could_drop_a_client(void **state)
+{
+    (void)state;
+    serve_hub_t *h = burst_hub(24, 10000, 10000);
+    serve_hub_client_t *c = serve_hub_join(h);
+    for (int i = 0; i < 6; i++)
+        serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h);
+    assert_int_equal(events_now(h, c), 1);
+    for (int i = 0; i < 6; i++) /* 11 held */
+        serve_hub_publish(h, "output", "{}", 2);
+    assert_int_equal(events_now(h, c), 0);
+    serve_hub_publish(h, "output", "{}", 2); /* 12 held: half the ring */
+    assert_int_equal(events_now(h, c), 12);
+    serve_hub_leave(h, c);
+    serve_hub_close(h);
+    serve_hub_destroy(h);
+}
+
+static void test_hold_0_never_holds_a_burst(void **state)
+{
+    (void)state;
+    serve_hub_t *h = burst_hub(64, 0, 10000);
+    serve_hub_client_t *c = serve_hub_join(h);
+    for (int i = 0; i < 40; i++)
+        serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h);
+    assert_int_equal(events_now(h, c), 40);
+    serve_hub_stats_t st;
+    serve_hub_stats(h, &st);
+    assert_int_equal(st.holds, 0);
+    serve_hub_leave(h, c);
+    serve_hub_close(h);
+    serve_hub_destroy(h);
+}
+
+static void test_the_latest_only_event_goes_out_once_held_or_not_newest_only(void **state)
+{
+    (void)state;
+    serve_hub_t *h = burst_hub(64, 10000, 10000);
+    serve_hub_client_t *a = serve_hub_join(h);
+    char buf[256];
+    serve_hub_latest(h, "health", "{\"n\":1}", 7);
+    serve_hub_latest(h, "health", "{\"n\":2}", 7); /* replaces the first: never queued */
+    ssize_t n = serve_hub_read(h, a, buf, sizeof buf, 1000);
+    assert_int_equal(n, strlen("event: health\ndata: {\"n\":2}\n\n"));
+    assert_memory_equal(buf, "event: health\ndata: {\"n\":2}\n\n", (size_t)n);
+    assert_int_equal(serve_hub_read(h, a, buf, sizeof buf, 10), 0); /* once */
+    for (int i = 0; i < 10; i++) /* a burst, held (the first event went out before) */
+        serve_hub_publish(h, "output", "{}", 2);
+    serve_hub_flush(h);
+    assert_int_equal(events_now(h, a), 1);
+    serve_hub_latest(h, "health", "{\"n\":3}", 7); /* goes out while the burst is held */
+    n = serve_hub_read(h, a, buf, sizeof buf, 1000);
+    assert_memory_equal(buf, "event: health\ndata: {\"n\":3}\n\n", (size_t)n);
+    serve_hub_client_t *b = serve_hub_join(h); /* a new client gets the latest at once */
+    n = serve_hub_read(h, b, buf, sizeof buf, 0);
+    assert_memory_equal(buf, "event: health\ndata: {\"n\":3}\n\n", (size_t)n);
+    char big[300];
+    memset(big, 'x', sizeof big);
+    serve_hub_latest(h, "health", big, sizeof big); /* longer than the buffer: not sent */
+    assert_int_equal(serve_hub_read(h, b, buf, sizeof buf, 0), 0);
+    serve_hub_leave(h, a);
+    serve_hub_leave(h, b);
+    serve_hub_close(h);
+    serve_hub_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +270,11 @@ int main(void)
         cmocka_unit_test(test_a_client_a_whole_ring_behind_is_dropped_and_counted),
         cmocka_unit_test(test_an_event_longer_than_the_buffer_goes_out_in_pieces),
         cmocka_unit_test(test_joins_beyond_max_clients_are_refused_and_close_ends_streams),
+        cmocka_unit_test(test_a_burst_is_held_until_the_stream_is_quiet),
+        cmocka_unit_test(test_a_burst_that_goes_on_is_released_after_hold_ms),
+        cmocka_unit_test(test_a_burst_is_released_before_it_could_drop_a_client),
+        cmocka_unit_test(test_hold_0_never_holds_a_burst),
+        cmocka_unit_test(test_the_latest_only_event_goes_out_once_held_or_not_newest_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

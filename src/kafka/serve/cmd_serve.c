@@ -55,6 +55,9 @@ static void usage(FILE *f)
             "  --client-queue N       live events a client may fall behind before it is\n"
             "                         dropped (it reconnects and reloads) (default: 16384)\n"
             "  --max-clients N        live clients at once; more get 503 (default: 512)\n"
+            "  --burst-hold MS        hold a burst of results (a backlog being processed) back\n"
+            "                         from live clients until it has been quiet for 0.5 s, at\n"
+            "                         most MS; 0 = send every event at once (default: 5000)\n"
             "  --web-dir DIR          the page's files (default: " WX_WEB_DIR ")\n"
             "  --web-lib DIR          uPlot's dist/ folder (default: WEB-DIR/node_modules/uplot/dist,\n"
             "                         installed by scripts/install-web.sh)\n"
@@ -78,6 +81,7 @@ enum {
     OPT_MAX_DEAD,
     OPT_CLIENT_QUEUE,
     OPT_MAX_CLIENTS,
+    OPT_BURST_HOLD,
     OPT_WEB_DIR,
     OPT_WEB_LIB,
     OPT_EXIT_AFTER,
@@ -122,6 +126,7 @@ static int parse_args(serve_run_t *r, int argc, char **argv)
         {"max-dead", required_argument, NULL, OPT_MAX_DEAD},
         {"client-queue", required_argument, NULL, OPT_CLIENT_QUEUE},
         {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+        {"burst-hold", required_argument, NULL, OPT_BURST_HOLD},
         {"web-dir", required_argument, NULL, OPT_WEB_DIR},
         {"web-lib", required_argument, NULL, OPT_WEB_LIB},
         {"exit-after", required_argument, NULL, OPT_EXIT_AFTER},
@@ -177,6 +182,10 @@ static int parse_args(serve_run_t *r, int argc, char **argv)
             if (count_opt("--max-clients", optarg, 1, 100000, &r->max_clients))
                 return WX_EXIT_USAGE;
             break;
+        case OPT_BURST_HOLD:
+            if (count_opt("--burst-hold", optarg, 0, 600000, &r->burst_hold_ms))
+                return WX_EXIT_USAGE;
+            break;
         case OPT_WEB_DIR: r->web_dir = optarg; break;
         case OPT_WEB_LIB: r->lib_dir = optarg; break;
         case OPT_EXIT_AFTER:
@@ -217,6 +226,7 @@ static int settings_parse(serve_run_t *r, int argc, char **argv)
     r->since = WX_TIME_MIN;
     r->client_queue = 16384;
     r->max_clients = 512;
+    r->burst_hold_ms = SERVE_HUB_HOLD_MS;
     int status = parse_args(r, argc, argv);
     if (status != 0)
         return status < 0 ? WX_EXIT_OK : status;
@@ -257,7 +267,12 @@ int cmd_serve(int argc, char **argv)
     c.from_start = r.since == WX_TIME_MIN;
     serve_name_topics(&c, r.prefix);
     c.idx = serve_index_new(&r.limits);
-    c.hub = serve_hub_new((size_t)r.client_queue, (size_t)r.max_clients);
+    serve_hub_config_t hc;
+    serve_hub_config_default(&hc);
+    hc.capacity = (size_t)r.client_queue;
+    hc.max_clients = (size_t)r.max_clients;
+    hc.hold_ms = r.burst_hold_ms;
+    c.hub = serve_hub_new(&hc);
     char *scratch = malloc(SERVE_RECORD_MAX + 1);
     rd_kafka_t *rk = NULL;
     serve_http_t *http = NULL;

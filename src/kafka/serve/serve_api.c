@@ -107,10 +107,12 @@ void serve_health_json(serve_ctx_t *c, wxbuf_t *b)
         wxbuf_printf(b, ":%llu", (unsigned long long)count);
     }
     wxbuf_printf(b,
-                 "},\"sse\":{\"clients\":%zu,\"dropped_total\":%llu,\"refused_total\":%llu},"
+                 "},\"sse\":{\"clients\":%zu,\"dropped_total\":%llu,\"refused_total\":%llu,"
+                 "\"bursts_held_total\":%llu},"
                  "\"index\":{\"stations\":%zu,\"hours\":%zu,\"hottest_hours\":%zu,\"outliers\":%zu,"
                  "\"dead_kept\":%zu,\"bytes\":%zu,\"evicted\":%llu,\"refused\":%llu,\"newest\":",
                  hs.clients, (unsigned long long)hs.dropped, (unsigned long long)hs.refused,
+                 (unsigned long long)hs.holds,
                  st.stations, st.hours, st.hottest_hours, st.outliers, st.dead_kept, st.bytes,
                  (unsigned long long)st.evicted, (unsigned long long)st.refused);
     json_time(b, st.newest);

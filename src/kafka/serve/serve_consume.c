@@ -313,9 +313,10 @@ void serve_consume_loop(serve_run_t *r, serve_ctx_t *c, rd_kafka_t *rk, char *sc
             last_scan = serve_now_ms();
         }
         /* After a record, look for the next without waiting; when there is none, the live
-         * clients are woken for what was published (serve_hub_flush). */
+         * clients are woken for what was published, or a held burst released once it has been
+         * quiet long enough (serve_hub_flush, each time). */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, unflushed ? 0 : 100);
-        if (!m && unflushed) {
+        if (!m) {
             serve_hub_flush(c->hub);
             unflushed = false;
         }
@@ -347,10 +348,8 @@ void serve_consume_loop(serve_run_t *r, serve_ctx_t *c, rd_kafka_t *rk, char *sc
             wxbuf_reset(&hb);
             serve_health_json(c, &hb);
             pthread_mutex_unlock(&c->lock);
-            if (!hb.failed) {
-                serve_hub_publish(c->hub, "health", hb.data, hb.len);
-                unflushed = true;
-            }
+            if (!hb.failed)
+                serve_hub_latest(c->hub, "health", hb.data, hb.len);
             last_tick = now;
         }
     }

@@ -19,7 +19,7 @@ typedef struct serve_run {
     char lib_default[4096];
     wx_time_t since; /* WX_TIME_MIN: from the start */
     serve_limits_t limits;
-    long client_queue, max_clients, exit_after;
+    long client_queue, max_clients, burst_hold_ms, exit_after;
     bool quiet;
 } serve_run_t;
 

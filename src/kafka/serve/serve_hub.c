@@ -16,6 +16,7 @@ typedef struct slot {
 struct serve_hub_client {
     uint64_t seq;  /* next event to send */
     size_t off;    /* bytes of event `seq` already sent */
+    uint64_t latest_seen; /* version of the latest-only event this client has */
     bool dropped;
     struct serve_hub_client *prev, *next; /* every client, for serve_hub_sweep */
 };
@@ -25,11 +26,17 @@ struct serve_hub {
     pthread_cond_t cond;
     slot_t *ring;
     size_t capacity, max_clients;
-    uint64_t head; /* seq of the next event published; event s lives in ring[s % capacity] */
+    uint64_t head;    /* seq of the next event published; event s lives in ring[s % capacity] */
+    uint64_t visible; /* events before it may be read; from it to head they are held (a burst) */
     bool closed;
     serve_hub_client_t *clients;
-    bool unwoken;      /* events published since readers were last woken */
-    int64_t last_wake; /* CLOCK_MONOTONIC ns */
+    slot_t latest;           /* the latest-only event (serve_hub_latest); data NULL: none yet */
+    uint64_t latest_version; /* bumped by each serve_hub_latest */
+    int64_t hold_ns, quiet_ns;
+    size_t burst_events;
+    int64_t last_wake;    /* CLOCK_MONOTONIC ns of the last release */
+    int64_t last_publish; /* and of the last event published */
+    int64_t held_since;   /* of the first event held; 0: nothing held */
     serve_hub_stats_t st;
 };
 
@@ -42,8 +49,18 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-serve_hub_t *serve_hub_new(size_t capacity, size_t max_clients)
+void serve_hub_config_default(serve_hub_config_t *cfg)
 {
+    cfg->capacity = 16384;
+    cfg->max_clients = 512;
+    cfg->hold_ms = SERVE_HUB_HOLD_MS;
+    cfg->quiet_ms = SERVE_HUB_QUIET_MS;
+    cfg->burst_events = SERVE_HUB_BURST_EVENTS;
+}
+
+serve_hub_t *serve_hub_new(const serve_hub_config_t *cfg)
+{
+    size_t capacity = cfg->capacity, max_clients = cfg->max_clients;
     if (!capacity)
         return NULL;
     serve_hub_t *h = calloc(1, sizeof *h);
@@ -56,6 +73,9 @@ serve_hub_t *serve_hub_new(size_t capacity, size_t max_clients)
     }
     h->capacity = capacity;
     h->max_clients = max_clients;
+    h->hold_ns = (int64_t)cfg->hold_ms * 1000000;
+    h->quiet_ns = (int64_t)cfg->quiet_ms * 1000000;
+    h->burst_events = cfg->burst_events;
     pthread_mutex_init(&h->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -80,18 +100,20 @@ void serve_hub_destroy(serve_hub_t *h)
     for (size_t i = 0; i < h->capacity; i++)
         free(h->ring[i].data);
     free(h->ring);
+    free(h->latest.data);
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
-void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size_t len)
+/* "event: E\ndata: D\n\n" in a new buffer; NULL when out of memory. */
+static char *sse_message(const char *event, const char *data, size_t len, size_t *n_out)
 {
     size_t elen = strlen(event);
-    size_t n = 7 + elen + 7 + len + 2; /* "event: " E "\ndata: " D "\n\n" */
+    size_t n = 7 + elen + 7 + len + 2;
     char *m = malloc(n);
     if (!m)
-        return;
+        return NULL;
     char *p = m;
     memcpy(p, "event: ", 7);
     p += 7;
@@ -102,7 +124,57 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
     memcpy(p, data, len);
     p += len;
     memcpy(p, "\n\n", 2);
+    *n_out = n;
+    return m;
+}
 
+/* Makes everything published readable and wakes the readers. Call with the lock held. */
+static void release(serve_hub_t *h, int64_t now)
+{
+    if (h->held_since)
+        h->st.holds++;
+    h->visible = h->head;
+    h->held_since = 0;
+    h->last_wake = now;
+    pthread_cond_broadcast(&h->cond);
+}
+
+/* The release policy, at each event published and each time the consumer has nothing (then
+ * `idle`). Call with the lock held.
+ *   - Readers are woken at most every SERVE_HUB_WAKE_NS while events stream in: waking every
+ *     client's thread for every event of a backlog would cost more than the events; and at
+ *     once when the consumer has nothing more (`idle`), so a lone event goes out at once.
+ *   - A burst (more than burst_events pending at a wake) is held back: the clients are not
+ *     woken until the stream has been quiet for quiet_ns, or hold_ns since the first event
+ *     held, or the held events fill half the ring (so a client has the other half to
+ *     catch up in before it could be dropped). So during a backlog the fan-out to every
+ *     client does not take the CPU the pipeline is using; the viewers get the burst when it
+ *     is over (docs/serve.md, "Bursts are held back"). */
+static void maybe_release(serve_hub_t *h, int64_t now, bool idle)
+{
+    uint64_t pending = h->head - h->visible;
+    if (!pending)
+        return;
+    if (h->held_since) {
+        if ((idle && now - h->last_publish >= h->quiet_ns) || now - h->held_since >= h->hold_ns ||
+            pending >= h->capacity / 2)
+            release(h, now);
+        return;
+    }
+    if (!idle && now - h->last_wake < SERVE_HUB_WAKE_NS)
+        return;
+    if (h->hold_ns > 0 && pending > h->burst_events)
+        h->held_since = now;
+    else
+        release(h, now);
+}
+
+void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size_t len)
+{
+    size_t n;
+    char *m = sse_message(event, data, len, &n);
+    if (!m)
+        return;
     pthread_mutex_lock(&h->lock);
     slot_t *s = &h->ring[h->head % h->capacity];
     char *old = s->data;
@@ -110,16 +182,9 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
     s->len = n;
     h->head++;
     h->st.published++;
-    /* Waking every client's thread for every event of a backlog would cost more than the
-     * events: wake at most every SERVE_HUB_WAKE_NS; serve_hub_flush wakes for the rest. */
     int64_t now = mono_ns();
-    if (now - h->last_wake >= SERVE_HUB_WAKE_NS) {
-        pthread_cond_broadcast(&h->cond);
-        h->last_wake = now;
-        h->unwoken = false;
-    } else {
-        h->unwoken = true;
-    }
+    h->last_publish = now;
+    maybe_release(h, now, false);
     pthread_mutex_unlock(&h->lock);
     free(old);
 }
@@ -127,12 +192,24 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
 void serve_hub_flush(serve_hub_t *h)
 {
     pthread_mutex_lock(&h->lock);
-    if (h->unwoken) {
-        pthread_cond_broadcast(&h->cond);
-        h->last_wake = mono_ns();
-        h->unwoken = false;
-    }
+    maybe_release(h, mono_ns(), true);
     pthread_mutex_unlock(&h->lock);
+}
+
+void serve_hub_latest(serve_hub_t *h, const char *event, const char *data, size_t len)
+{
+    size_t n;
+    char *m = sse_message(event, data, len, &n);
+    if (!m)
+        return;
+    pthread_mutex_lock(&h->lock);
+    char *old = h->latest.data;
+    h->latest.data = m;
+    h->latest.len = n;
+    h->latest_version++;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    free(old);
 }
 
 serve_hub_client_t *serve_hub_join(serve_hub_t *h)
@@ -162,7 +239,7 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
 {
     ssize_t got = 0;
     pthread_mutex_lock(&h->lock);
-    if (c->seq == h->head && !h->closed && wait_ms > 0) {
+    if (c->seq >= h->visible && c->latest_seen == h->latest_version && !h->closed && wait_ms > 0) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += wait_ms / 1000;
@@ -171,7 +248,7 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (c->seq == h->head && !h->closed) {
+        while (c->seq >= h->visible && c->latest_seen == h->latest_version && !h->closed) {
             if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
                 break;
         }
@@ -189,7 +266,16 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
         goto done;
     }
     size_t used = 0;
-    while (c->seq < h->head && used < max) {
+    /* the latest-only event goes out between whole events, and only whole: one longer than
+     * the buffer is not sent (serve's health event is a few KiB, the buffer 64 KiB) */
+    if (c->latest_seen != h->latest_version && c->off == 0) {
+        if (h->latest.len <= max) {
+            memcpy(buf, h->latest.data, h->latest.len);
+            used = h->latest.len;
+        }
+        c->latest_seen = h->latest_version;
+    }
+    while (c->seq < h->visible && used < max) {
         const slot_t *s = &h->ring[c->seq % h->capacity];
         size_t n = s->len - c->off;
         if (n > max - used) {

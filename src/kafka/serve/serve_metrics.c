@@ -22,6 +22,7 @@ enum {
     S_SSE_CLIENTS,
     S_SSE_DROPPED,
     S_SSE_REFUSED,
+    S_SSE_HOLDS,
     S_SSE_EVENTS,
     S_SSE_BYTES,
     S_HTTP_REQUESTS,
@@ -108,6 +109,7 @@ static void collect(void *arg)
         [S_SSE_CLIENTS] = (double)hs.clients,
         [S_SSE_DROPPED] = (double)hs.dropped,
         [S_SSE_REFUSED] = (double)hs.refused,
+        [S_SSE_HOLDS] = (double)hs.holds,
         [S_SSE_EVENTS] = (double)hs.published,
         [S_SSE_BYTES] = (double)hs.bytes_sent,
         [S_HTTP_REQUESTS] = (double)c->http_requests,
@@ -175,6 +177,8 @@ static int define(serve_metrics_t *m)
                                  "Live clients dropped for falling a whole event ring behind.");
     m->s[S_SSE_REFUSED] = single(r, true, "wxstream_serve_sse_clients_refused_total",
                                  "Live clients refused at --max-clients.");
+    m->s[S_SSE_HOLDS] = single(r, true, "wxstream_serve_sse_bursts_held_total",
+                               "Bursts of live events held back and released (--burst-hold).");
     m->s[S_SSE_EVENTS] =
         single(r, true, "wxstream_serve_sse_events_total", "Live events published.");
     m->s[S_SSE_BYTES] = single(r, true, "wxstream_serve_sse_sent_bytes_total",
