@@ -11,7 +11,7 @@
 # woken process still waits for a niced thread's slice, and process wakes thousands of times
 # a second). SERVE_GROUP=idle runs serve as idle work too (a low CPU weight, as docs/serve.md
 # advises on a machine shared with the pipeline); SERVE_NICE (default 0) runs it at that
-# niceness.
+# niceness; SERVE_OPTS adds options to serve's command line (e.g. "--burst-hold 0").
 # Usage: bench/serve_load.sh [BUILD_DIR] [SECONDS] [CLIENTS] [RPS] [ROUNDS]
 #        (default build 60 200 50 3; WX_KAFKA_PORT picks the broker as for the tests)
 set -euo pipefail
@@ -21,6 +21,7 @@ CLIENTS=${3:-200}
 RPS=${4:-50}
 ROUNDS=${5:-3}
 SERVE_NICE=${SERVE_NICE:-0}
+read -r -a serve_opts <<<"${SERVE_OPTS:-}"
 SERVE_GROUP=${SERVE_GROUP:-same}
 serve_wrap=()
 YEARS=${YEARS:-3} # synthetic years of backlog: process needs a few seconds for it, not a fraction of one
@@ -63,7 +64,7 @@ if [ "$SERVE_GROUP" = idle ]; then
     serve_how="as idle work, like the clients"
 fi
 
-echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how; serve $serve_how)"
+echo "command: SERVE_NICE=$SERVE_NICE SERVE_GROUP=$SERVE_GROUP SERVE_OPTS='${SERVE_OPTS:-}' YEARS=$YEARS bench/serve_load.sh $B $SECONDS_LOAD $CLIENTS $RPS $ROUNDS (clients $viewers_how; serve $serve_how)"
 "$W" synth --from $((2026 - YEARS)) --to 2025 --out "$tmp/data" 2>/dev/null
 n=$(cat "$tmp"/data/*.txt | wc -l)
 echo "backlog: the seed's three stations, $YEARS synthetic years: $n readings (replayed before process starts)"
@@ -89,7 +90,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     # back"), and a client that is slower than process's burst catches up instead of being
     # dropped; --max-clients leaves room for the API's connections
     "${serve_wrap[@]}" nice -n "$SERVE_NICE" "$W" serve -q --topic-prefix "$p" --listen 127.0.0.1:0 --client-queue $((YEARS * 131072)) \
-        --max-clients $((CLIENTS + 100)) >"$tmp/serve.out" 2>"$tmp/serve.err" &
+        --max-clients $((CLIENTS + 100)) "${serve_opts[@]}" >"$tmp/serve.out" 2>"$tmp/serve.err" &
     SERVE_PID=$!
     for _ in $(seq 1 100); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
     url=$(head -n 1 "$tmp/serve.out")

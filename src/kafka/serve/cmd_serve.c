@@ -57,7 +57,7 @@ static void usage(FILE *f)
             "  --max-clients N        live clients at once; more get 503 (default: 512)\n"
             "  --burst-hold MS        hold a burst of results (a backlog being processed) back\n"
             "                         from live clients until it has been quiet for 0.5 s, at\n"
-            "                         most MS; 0 = send every event at once (default: 5000)\n"
+            "                         most MS; 0 = send every event at once (default: 2000)\n"
             "  --web-dir DIR          the page's files (default: " WX_WEB_DIR ")\n"
             "  --web-lib DIR          uPlot's dist/ folder (default: WEB-DIR/node_modules/uplot/dist,\n"
             "                         installed by scripts/install-web.sh)\n"

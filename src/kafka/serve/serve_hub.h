@@ -32,7 +32,7 @@ typedef struct serve_hub_stats {
     uint64_t holds; /* bursts held back and released */
 } serve_hub_stats_t;
 
-#define SERVE_HUB_HOLD_MS 5000    /* longest a burst is held back */
+#define SERVE_HUB_HOLD_MS 2000    /* longest a burst is held back */
 #define SERVE_HUB_QUIET_MS 500    /* quiet that ends a burst: above process's 200 ms transactions */
 #define SERVE_HUB_BURST_EVENTS 256 /* events waiting at a 20 ms wake-up that make a burst */
 
