@@ -85,7 +85,7 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     for t in Output MaxTemp Outliers DeadLetter; do
         "$here/scripts/kafka.sh" topics --create --topic "${p}$t" --partitions 1 --config retention.ms=-1 >/dev/null 2>&1 || true
     done
-    # the ring holds a whole round of results twice over: serve holds a burst back from the
+    # the ring holds a whole round of results at least twice over: serve holds a burst back from the
     # clients until it has ended or fills half the ring (docs/serve.md, "Bursts are held
     # back"), and a client that is slower than process's burst catches up instead of being
     # dropped; --max-clients leaves room for the API's connections

@@ -13,10 +13,20 @@ typedef struct slot {
     size_t len;
 } slot_t;
 
+/* The latest-only event: a client that has begun sending a version keeps it (a reference)
+ * until it is all sent, even when a newer one replaces it. */
+typedef struct latest {
+    size_t refs; /* the hub's (while it is the newest) and the clients' sending it */
+    size_t len;
+    char data[];
+} latest_t;
+
 struct serve_hub_client {
     uint64_t seq;  /* next event to send */
     size_t off;    /* bytes of event `seq` already sent */
-    uint64_t latest_seen; /* version of the latest-only event this client has */
+    uint64_t latest_seen; /* version of the latest-only event this client has (begun) */
+    latest_t *latest;     /* the one it is sending, NULL: none */
+    size_t latest_off;    /* bytes of it already sent */
     bool dropped;
     struct serve_hub_client *prev, *next; /* every client, for serve_hub_sweep */
 };
@@ -30,8 +40,10 @@ struct serve_hub {
     uint64_t visible; /* events before it may be read; from it to head they are held (a burst) */
     bool closed;
     serve_hub_client_t *clients;
-    slot_t latest;           /* the latest-only event (serve_hub_latest); data NULL: none yet */
+    latest_t *latest;        /* the latest-only event (serve_hub_latest); NULL: none yet */
     uint64_t latest_version; /* bumped by each serve_hub_latest */
+    int64_t (*clock)(void *);
+    void *clock_arg;
     int64_t hold_ns, quiet_ns;
     size_t burst_events;
     int64_t last_wake;    /* CLOCK_MONOTONIC ns of the last release */
@@ -42,11 +54,18 @@ struct serve_hub {
 
 #define SERVE_HUB_WAKE_NS 20000000 /* 20 ms: bench/README.md, "serve under load" */
 
-static int64_t mono_ns(void)
+static int64_t mono_ns(void *arg)
 {
+    (void)arg;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void latest_unref(latest_t *l)
+{
+    if (l && --l->refs == 0)
+        free(l);
 }
 
 void serve_hub_config_default(serve_hub_config_t *cfg)
@@ -56,6 +75,8 @@ void serve_hub_config_default(serve_hub_config_t *cfg)
     cfg->hold_ms = SERVE_HUB_HOLD_MS;
     cfg->quiet_ms = SERVE_HUB_QUIET_MS;
     cfg->burst_events = SERVE_HUB_BURST_EVENTS;
+    cfg->clock = NULL;
+    cfg->clock_arg = NULL;
 }
 
 serve_hub_t *serve_hub_new(const serve_hub_config_t *cfg)
@@ -76,6 +97,8 @@ serve_hub_t *serve_hub_new(const serve_hub_config_t *cfg)
     h->hold_ns = (int64_t)cfg->hold_ms * 1000000;
     h->quiet_ns = (int64_t)cfg->quiet_ms * 1000000;
     h->burst_events = cfg->burst_events;
+    h->clock = cfg->clock ? cfg->clock : mono_ns;
+    h->clock_arg = cfg->clock_arg;
     pthread_mutex_init(&h->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -100,21 +123,21 @@ void serve_hub_destroy(serve_hub_t *h)
     for (size_t i = 0; i < h->capacity; i++)
         free(h->ring[i].data);
     free(h->ring);
-    free(h->latest.data);
+    latest_unref(h->latest);
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
-/* "event: E\ndata: D\n\n" in a new buffer; NULL when out of memory. */
-static char *sse_message(const char *event, const char *data, size_t len, size_t *n_out)
+/* The size of the SSE message "event: E\ndata: D\n\n", and the message written to p. */
+static size_t sse_size(const char *event, size_t len)
+{
+    return 7 + strlen(event) + 7 + len + 2;
+}
+
+static void sse_write(char *p, const char *event, const char *data, size_t len)
 {
     size_t elen = strlen(event);
-    size_t n = 7 + elen + 7 + len + 2;
-    char *m = malloc(n);
-    if (!m)
-        return NULL;
-    char *p = m;
     memcpy(p, "event: ", 7);
     p += 7;
     memcpy(p, event, elen);
@@ -124,8 +147,6 @@ static char *sse_message(const char *event, const char *data, size_t len, size_t
     memcpy(p, data, len);
     p += len;
     memcpy(p, "\n\n", 2);
-    *n_out = n;
-    return m;
 }
 
 /* Makes everything published readable and wakes the readers. Call with the lock held. */
@@ -171,10 +192,11 @@ static void maybe_release(serve_hub_t *h, int64_t now, bool idle)
 
 void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size_t len)
 {
-    size_t n;
-    char *m = sse_message(event, data, len, &n);
+    size_t n = sse_size(event, len);
+    char *m = malloc(n);
     if (!m)
         return;
+    sse_write(m, event, data, len);
     pthread_mutex_lock(&h->lock);
     slot_t *s = &h->ring[h->head % h->capacity];
     char *old = s->data;
@@ -182,7 +204,7 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
     s->len = n;
     h->head++;
     h->st.published++;
-    int64_t now = mono_ns();
+    int64_t now = h->clock(h->clock_arg);
     h->last_publish = now;
     maybe_release(h, now, false);
     pthread_mutex_unlock(&h->lock);
@@ -192,24 +214,31 @@ void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size
 void serve_hub_flush(serve_hub_t *h)
 {
     pthread_mutex_lock(&h->lock);
-    maybe_release(h, mono_ns(), true);
+    maybe_release(h, h->clock(h->clock_arg), true);
     pthread_mutex_unlock(&h->lock);
 }
 
 void serve_hub_latest(serve_hub_t *h, const char *event, const char *data, size_t len)
 {
-    size_t n;
-    char *m = sse_message(event, data, len, &n);
-    if (!m)
+    size_t n = sse_size(event, len);
+    latest_t *l = malloc(sizeof *l + n);
+    if (!l)
         return;
+    l->refs = 1;
+    l->len = n;
+    sse_write(l->data, event, data, len);
     pthread_mutex_lock(&h->lock);
-    char *old = h->latest.data;
-    h->latest.data = m;
-    h->latest.len = n;
+    latest_unref(h->latest); /* freed here unless a client is still sending it */
+    h->latest = l;
     h->latest_version++;
     pthread_cond_broadcast(&h->cond);
     pthread_mutex_unlock(&h->lock);
-    free(old);
+}
+
+/* Whether client c has something to send now. Call with the lock held. */
+static bool readable(const serve_hub_t *h, const serve_hub_client_t *c)
+{
+    return c->seq < h->visible || c->latest || c->latest_seen != h->latest_version;
 }
 
 serve_hub_client_t *serve_hub_join(serve_hub_t *h)
@@ -239,7 +268,7 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
 {
     ssize_t got = 0;
     pthread_mutex_lock(&h->lock);
-    if (c->seq >= h->visible && c->latest_seen == h->latest_version && !h->closed && wait_ms > 0) {
+    if (!readable(h, c) && !h->closed && wait_ms > 0) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += wait_ms / 1000;
@@ -248,7 +277,7 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (c->seq >= h->visible && c->latest_seen == h->latest_version && !h->closed) {
+        while (!readable(h, c) && !h->closed) {
             if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
                 break;
         }
@@ -266,14 +295,25 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
         goto done;
     }
     size_t used = 0;
-    /* the latest-only event goes out between whole events, and only whole: one longer than
-     * the buffer is not sent (serve's health event is a few KiB, the buffer 64 KiB) */
-    if (c->latest_seen != h->latest_version && c->off == 0) {
-        if (h->latest.len <= max) {
-            memcpy(buf, h->latest.data, h->latest.len);
-            used = h->latest.len;
-        }
+    /* the latest-only event goes out between whole events of the ring (in pieces when it is
+     * longer than the buffer, like them) */
+    if (!c->latest && c->latest_seen != h->latest_version && c->off == 0) {
+        c->latest = h->latest;
+        c->latest->refs++;
+        c->latest_off = 0;
         c->latest_seen = h->latest_version;
+    }
+    if (c->latest) {
+        size_t n = c->latest->len - c->latest_off;
+        if (n > max)
+            n = max;
+        memcpy(buf, c->latest->data + c->latest_off, n);
+        used = n;
+        c->latest_off += n;
+        if (c->latest_off < c->latest->len)
+            goto sent; /* the buffer is full */
+        latest_unref(c->latest);
+        c->latest = NULL;
     }
     while (c->seq < h->visible && used < max) {
         const slot_t *s = &h->ring[c->seq % h->capacity];
@@ -291,6 +331,7 @@ ssize_t serve_hub_read(serve_hub_t *h, serve_hub_client_t *c, char *buf, size_t 
             c->seq++;
         }
     }
+sent:
     h->st.bytes_sent += used;
     got = (ssize_t)used;
 done:
@@ -310,6 +351,7 @@ void serve_hub_leave(serve_hub_t *h, serve_hub_client_t *c)
     if (c->next)
         c->next->prev = c->prev;
     h->st.clients--;
+    latest_unref(c->latest);
     pthread_mutex_unlock(&h->lock);
     free(c);
 }

@@ -15,7 +15,7 @@
  * does not compete with the pipeline for the CPU (docs/serve.md, "Bursts are held back").
  *
  * Beside the ring, one latest-only event (serve's health): each client gets the newest version
- * once, between whole events, held or not; older versions are never queued. */
+ * once, between whole events of the ring, held or not; older versions are never queued. */
 #ifndef WX_SERVE_HUB_H
 #define WX_SERVE_HUB_H
 
@@ -34,7 +34,7 @@ typedef struct serve_hub_stats {
 
 #define SERVE_HUB_HOLD_MS 2000    /* longest a burst is held back */
 #define SERVE_HUB_QUIET_MS 500    /* quiet that ends a burst: above process's 200 ms transactions */
-#define SERVE_HUB_BURST_EVENTS 256 /* events waiting at a 20 ms wake-up that make a burst */
+#define SERVE_HUB_BURST_EVENTS 1024 /* events waiting at a wake-up that make a burst */
 
 typedef struct serve_hub_config {
     size_t capacity;     /* events in the ring (serve's --client-queue) */
@@ -42,6 +42,8 @@ typedef struct serve_hub_config {
     long hold_ms;        /* 0: never hold a burst back (--burst-hold) */
     long quiet_ms;
     size_t burst_events;
+    int64_t (*clock)(void *arg); /* now in ns, monotonic; NULL: CLOCK_MONOTONIC (tests set it) */
+    void *clock_arg;
 } serve_hub_config_t;
 
 /* capacity 16384, max_clients 512 and the SERVE_HUB_* figures above */
@@ -60,7 +62,7 @@ void serve_hub_destroy(serve_hub_t *h);
 void serve_hub_publish(serve_hub_t *h, const char *event, const char *data, size_t len);
 void serve_hub_flush(serve_hub_t *h);
 /* Replaces the latest-only event (not in the ring) and wakes the readers; each client gets it
- * at its next read unless it has a newer one. One longer than a read's buffer is not sent. */
+ * at its next read (in pieces if longer than the buffer), unless a newer one replaced it. */
 void serve_hub_latest(serve_hub_t *h, const char *event, const char *data, size_t len);
 
 /* A new client, positioned at the head (it receives events published from now on). NULL when
