@@ -166,8 +166,8 @@ static void release(serve_hub_t *h, int64_t now)
  *     client's thread for every event of a backlog would cost more than the events; and at
  *     once when the consumer has nothing more (`idle`), so a lone event goes out at once.
  *   - A burst (more than burst_events pending at a wake) is held back: the clients are not
- *     woken until the stream has been quiet for quiet_ns, or hold_ns since the first event
- *     held, or the held events fill half the ring (so a client has the other half to
+ *     woken until the stream has been quiet for quiet_ns, or hold_ns since the hold began,
+ *     or the held events fill half the ring (so a client has the other half to
  *     catch up in before it could be dropped). So during a backlog the fan-out to every
  *     client does not take the CPU the pipeline is using; the viewers get the burst when it
  *     is over (docs/serve.md, "Bursts are held back"). */

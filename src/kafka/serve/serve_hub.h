@@ -11,7 +11,7 @@
  *
  * A burst is held back: when more than `burst_events` events are waiting at a wake-up, the
  * clients are not woken until the stream has been quiet for `quiet_ms`, or `hold_ms` after the
- * first event held, or the held events fill half the ring. During a backlog the fan-out then
+ * hold began, or the held events fill half the ring. During a backlog the fan-out then
  * does not compete with the pipeline for the CPU (docs/serve.md, "Bursts are held back").
  *
  * Beside the ring, one latest-only event (serve's health): each client gets the newest version
