@@ -175,15 +175,17 @@ static int parse_args(serve_run_t *r, int argc, char **argv)
             r->limits.max_dead = (size_t)v;
             break;
         case OPT_CLIENT_QUEUE:
-            if (count_opt("--client-queue", optarg, 16, 10000000, &r->client_queue))
+            if (count_opt("--client-queue", optarg, 16, 10000000, &v))
                 return WX_EXIT_USAGE;
+            r->hub.capacity = (size_t)v;
             break;
         case OPT_MAX_CLIENTS:
-            if (count_opt("--max-clients", optarg, 1, 100000, &r->max_clients))
+            if (count_opt("--max-clients", optarg, 1, 100000, &v))
                 return WX_EXIT_USAGE;
+            r->hub.max_clients = (size_t)v;
             break;
         case OPT_BURST_HOLD:
-            if (count_opt("--burst-hold", optarg, 0, 600000, &r->burst_hold_ms))
+            if (count_opt("--burst-hold", optarg, 0, 600000, &r->hub.hold_ms))
                 return WX_EXIT_USAGE;
             break;
         case OPT_WEB_DIR: r->web_dir = optarg; break;
@@ -224,9 +226,7 @@ static int settings_parse(serve_run_t *r, int argc, char **argv)
     r->listen = SERVE_DEFAULT_LISTEN;
     r->web_dir = WX_WEB_DIR;
     r->since = WX_TIME_MIN;
-    r->client_queue = 16384;
-    r->max_clients = 512;
-    r->burst_hold_ms = SERVE_HUB_HOLD_MS;
+    serve_hub_config_default(&r->hub);
     int status = parse_args(r, argc, argv);
     if (status != 0)
         return status < 0 ? WX_EXIT_OK : status;
@@ -267,12 +267,7 @@ int cmd_serve(int argc, char **argv)
     c.from_start = r.since == WX_TIME_MIN;
     serve_name_topics(&c, r.prefix);
     c.idx = serve_index_new(&r.limits);
-    serve_hub_config_t hc;
-    serve_hub_config_default(&hc);
-    hc.capacity = (size_t)r.client_queue;
-    hc.max_clients = (size_t)r.max_clients;
-    hc.hold_ms = r.burst_hold_ms;
-    c.hub = serve_hub_new(&hc);
+    c.hub = serve_hub_new(&r.hub);
     char *scratch = malloc(SERVE_RECORD_MAX + 1);
     rd_kafka_t *rk = NULL;
     serve_http_t *http = NULL;
@@ -304,7 +299,7 @@ int cmd_serve(int argc, char **argv)
         wx_log("serve", "%s", err);
         goto done;
     }
-    http = serve_http_start(&c, r.listen, (size_t)r.max_clients, bound, sizeof bound, err,
+    http = serve_http_start(&c, r.listen, r.hub.max_clients, bound, sizeof bound, err,
                             sizeof err);
     if (!http) {
         wx_log("serve", "%s", err);

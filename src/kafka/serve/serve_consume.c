@@ -300,7 +300,7 @@ void serve_consume_loop(serve_run_t *r, serve_ctx_t *c, rd_kafka_t *rk, char *sc
 {
     int64_t start = serve_now_ms(), last_tick = start, last_scan = 0;
     uint64_t last_total = 0;
-    bool unflushed = false;
+    bool had_record = false;
     wxbuf_t hb = WXBUF_INIT;
     while (!wx_stop_requested()) {
         int64_t now = serve_now_ms();
@@ -315,13 +315,11 @@ void serve_consume_loop(serve_run_t *r, serve_ctx_t *c, rd_kafka_t *rk, char *sc
         /* After a record, look for the next without waiting; when there is none, the live
          * clients are woken for what was published, or a held burst released once it has been
          * quiet long enough (serve_hub_flush, each time). */
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, unflushed ? 0 : 100);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, had_record ? 0 : 100);
+        had_record = m != NULL;
         if (!m) {
             serve_hub_flush(c->hub);
-            unflushed = false;
-        }
-        if (m) {
-            unflushed = true;
+        } else {
             if (!m->err) {
                 const char *tn = rd_kafka_topic_name(m->rkt);
                 for (int t = 0; t < SERVE_TOPICS; t++)

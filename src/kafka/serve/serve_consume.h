@@ -19,7 +19,8 @@ typedef struct serve_run {
     char lib_default[4096];
     wx_time_t since; /* WX_TIME_MIN: from the start */
     serve_limits_t limits;
-    long client_queue, max_clients, burst_hold_ms, exit_after;
+    serve_hub_config_t hub; /* --client-queue, --max-clients, --burst-hold */
+    long exit_after;
     bool quiet;
 } serve_run_t;
 

@@ -46,9 +46,9 @@ struct serve_hub {
     void *clock_arg;
     int64_t hold_ns, quiet_ns;
     size_t burst_events;
-    int64_t last_wake;    /* CLOCK_MONOTONIC ns of the last release */
+    int64_t last_wake;    /* h->clock's ns of the last release */
     int64_t last_publish; /* and of the last event published */
-    int64_t held_since;   /* of the first event held; 0: nothing held */
+    int64_t held_since;   /* when the hold began; 0: nothing held */
     serve_hub_stats_t st;
 };
 
